@@ -1,0 +1,52 @@
+// `eqr info`: version, groups and kernel solvers compiled in, backends available, threads.
+#include <iostream>
+
+#include "cli.hpp"
+#include "eqr/backends/cpu/threads.hpp"
+#include "eqr/config.hpp"
+#include "json.hpp"
+
+namespace {
+
+const std::vector<std::string> groups = {"C1", "C2", "C3", "C4", "C6", "C8", "C12", "C16",
+                                         "D1", "D2", "D4", "D8"};
+const std::vector<std::string> solvers = {"harmonic", "grid"};
+/// LibTorch backends come with the adapter target (eqr::torch); this build has the CPU backend only.
+const std::vector<std::string> backends = {"cpu"};
+
+std::string joined(const std::vector<std::string>& list) {
+  std::string s;
+  for (const auto& x : list) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+int run(eqr::cli::Args& args) {
+  const bool json = args.flag("json");
+  args.finish();
+  const int threads = eqr::cpu::max_threads();
+  if (json) {
+    std::cout << eqr::cli::JsonObject{}
+                     .add("version", eqr::version)
+                     .add("groups", groups)
+                     .add("solvers", solvers)
+                     .add("backends", backends)
+                     .add("threads", threads)
+                     .str()
+              << "\n";
+  } else {
+    std::cout << "eqr " << eqr::version << "\n"
+              << "groups:   " << joined(groups) << " (any C_M, D_M through the library)\n"
+              << "solvers:  " << joined(solvers) << "\n"
+              << "backends: " << joined(backends) << "\n"
+              << "threads:  " << threads << "\n";
+  }
+  return 0;
+}
+
+const bool registered = eqr::cli::register_command(
+    {"info", "version, groups, solvers, backends and threads", "[--json] [--threads N]\n\n"
+     "Prints the library version, the groups and kernel-basis solvers compiled in, the available backends\n"
+     "and the number of worker threads. --json prints {\"version\", \"groups\", \"solvers\", \"backends\", \"threads\"}.",
+     run});
+
+}  // namespace

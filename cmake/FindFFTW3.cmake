@@ -1,0 +1,17 @@
+# Finds FFTW 3 (double and single precision) and defines the imported targets FFTW3::fftw3 and FFTW3::fftw3f.
+include(FindPackageHandleStandardArgs)
+find_path(FFTW3_INCLUDE_DIR fftw3.h)
+find_library(FFTW3_LIBRARY NAMES fftw3)
+find_library(FFTW3F_LIBRARY NAMES fftw3f)
+find_package_handle_standard_args(FFTW3 REQUIRED_VARS FFTW3_INCLUDE_DIR FFTW3_LIBRARY FFTW3F_LIBRARY)
+if(FFTW3_FOUND)
+  foreach(lib fftw3 fftw3f)
+    string(TOUPPER ${lib} var)
+    if(NOT TARGET FFTW3::${lib})
+      add_library(FFTW3::${lib} UNKNOWN IMPORTED)
+      set_target_properties(FFTW3::${lib} PROPERTIES IMPORTED_LOCATION "${${var}_LIBRARY}"
+                            INTERFACE_INCLUDE_DIRECTORIES "${FFTW3_INCLUDE_DIR}")
+    endif()
+  endforeach()
+endif()
+mark_as_advanced(FFTW3_INCLUDE_DIR FFTW3_LIBRARY FFTW3F_LIBRARY)

@@ -1,0 +1,17 @@
+# Runs the compiler on SOURCE and passes only if compilation fails with the diagnostic named in the file's
+# `// expect-error: REGEX` line — so a test cannot pass because of an unrelated typo.
+file(STRINGS "${SOURCE}" expect REGEX "// expect-error: ")
+list(GET expect 0 expect)
+string(REGEX REPLACE ".*// expect-error: " "" expect "${expect}")
+set(flags -std=c++20 -fsyntax-only)
+foreach(dir IN LISTS INCLUDES)
+  list(APPEND flags "-I${dir}")
+endforeach()
+execute_process(COMMAND "${COMPILER}" ${flags} "${SOURCE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but it must not compile")
+endif()
+if(NOT "${out}${err}" MATCHES "${expect}")
+  message(FATAL_ERROR "${SOURCE} failed to compile, but without the expected diagnostic '${expect}':\n${err}")
+endif()
+message(STATUS "${SOURCE}: rejected as expected ('${expect}')")
