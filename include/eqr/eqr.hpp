@@ -4,3 +4,4 @@
 
 #include "eqr/config.hpp"
 #include "eqr/groups/groups.hpp"
+#include "eqr/reps/reps.hpp"

@@ -27,18 +27,31 @@ struct GridOffset {
   friend constexpr bool operator==(GridOffset, GridOffset) = default;
 };
 
+namespace detail {
+/// (cos, sin) of the angle 2πn/m, exact (0 or ±1) when the angle is a multiple of 90°.
+inline std::array<double, 2> cos_sin_of_turn_fraction(int n, int m) {
+  n = ((n % m) + m) % m;
+  if ((4 * n) % m == 0) {
+    constexpr double quarter_cos[4] = {1, 0, -1, 0};
+    constexpr double quarter_sin[4] = {0, 1, 0, -1};
+    return {quarter_cos[4 * n / m], quarter_sin[4 * n / m]};
+  }
+  const double a = 2.0 * std::numbers::pi * n / m;
+  return {std::cos(a), std::sin(a)};
+}
+}  // namespace detail
+
 /// The rotation angle 2πk/M (radians, counter-clockwise) of the rotational part R_k of g = R_k F^f.
 template <FiniteGroup G>
 constexpr double rotation_angle(typename G::element g) {
   return 2.0 * std::numbers::pi * G::rotation_steps(g) / G::rotation_order();
 }
 
-/// The 2×2 orthogonal matrix of g = R_k F^f, row-major {a00, a01, a10, a11}:
+/// The 2×2 orthogonal matrix of g = R_k F^f, row-major {a00, a01, a10, a11} (exact for quarter turns):
 /// R_k = [[cos, −sin], [sin, cos]], F = diag(−1, 1).
 template <FiniteGroup G>
 std::array<double, 4> orthogonal_matrix(typename G::element g) {
-  const double a = rotation_angle<G>(g);
-  const double c = std::cos(a), s = std::sin(a);
+  const auto [c, s] = detail::cos_sin_of_turn_fraction(G::rotation_steps(g), G::rotation_order());
   return G::has_flip(g) ? std::array<double, 4>{-c, -s, -s, c} : std::array<double, 4>{c, -s, s, c};
 }
 
