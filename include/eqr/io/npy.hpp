@@ -1,0 +1,234 @@
+/// @file io/npy.hpp
+/// NumPy's .npy array files: reading (format versions 1.0, 2.0 and 3.0) and atomic writing (version 1.0) of
+/// little-endian, C-order arrays of float32, float64, complex64, complex128, int32, int64, uint8 and bool.
+///
+/// The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and minor version byte, the header
+/// length (2 bytes little-endian in 1.0, 4 bytes in 2.0/3.0), then a Python dict literal such as
+/// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` padded with spaces and a final newline so
+/// that the data starts at a multiple of 64 bytes, then the raw elements.  Everything this reader does not
+/// understand — a corrupt or truncated file, a big-endian or Fortran-order array, an unknown or structured
+/// dtype, data of the wrong length — is an `io_error` naming the file, what was expected and what was found.
+///
+/// Two APIs: the dtype-erased `NpyArray` (what the `eqr` tool passes around), and typed `load_npy<T>` /
+/// `load_npy_tensor<T, N>` / `save_npy` over xtensor containers.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "eqr/config.hpp"
+#include "eqr/io/atomic_file.hpp"
+#include "eqr/io/detail/npy_header.hpp"
+
+static_assert(std::endian::native == std::endian::little,
+              "eqr/io/npy.hpp reads and writes little-endian .npy data directly and needs a little-endian host.");
+
+namespace eqr::io {
+
+/// The element types a .npy file may hold here (`DType` names the on-disk dtype).
+using detail::DType;
+using detail::dtype_name;
+using detail::item_size;
+
+/// The scalar types with a .npy dtype: float, double, complex<float>, complex<double>, int32, int64, uint8.
+template <class T>
+concept NpyScalar = std::same_as<T, float> || std::same_as<T, double> || std::same_as<T, std::complex<float>> ||
+                    std::same_as<T, std::complex<double>> || std::same_as<T, std::int32_t> ||
+                    std::same_as<T, std::int64_t> || std::same_as<T, std::uint8_t>;
+
+/// The dtype that stores `T` on disk.
+template <NpyScalar T>
+inline constexpr DType dtype_of = std::same_as<T, float>                  ? DType::float32
+                                  : std::same_as<T, double>               ? DType::float64
+                                  : std::same_as<T, std::complex<float>>  ? DType::complex64
+                                  : std::same_as<T, std::complex<double>> ? DType::complex128
+                                  : std::same_as<T, std::int32_t>         ? DType::int32
+                                  : std::same_as<T, std::int64_t>         ? DType::int64
+                                                                          : DType::uint8;
+
+/// A dtype-erased n-d array as stored in a .npy file: a dtype, a shape (C order) and the elements.
+/// Class invariant: the number of elements equals the product of the shape (1 for a 0-d array).
+/// Booleans are stored as uint8 values 0/1 with dtype `DType::boolean`.
+class NpyArray {
+ public:
+  /// The storage: one vector per element type.
+  using Storage = std::variant<std::vector<float>, std::vector<double>, std::vector<std::complex<float>>,
+                               std::vector<std::complex<double>>, std::vector<std::int32_t>,
+                               std::vector<std::int64_t>, std::vector<std::uint8_t>>;
+
+  /// A zero-filled array of the given dtype and shape.
+  NpyArray(DType dtype, std::vector<std::size_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
+    const std::size_t n = detail::checked_element_count(shape_, "NpyArray");
+    switch (dtype_) {
+      case DType::float32: storage_ = std::vector<float>(n); break;
+      case DType::float64: storage_ = std::vector<double>(n); break;
+      case DType::complex64: storage_ = std::vector<std::complex<float>>(n); break;
+      case DType::complex128: storage_ = std::vector<std::complex<double>>(n); break;
+      case DType::int32: storage_ = std::vector<std::int32_t>(n); break;
+      case DType::int64: storage_ = std::vector<std::int64_t>(n); break;
+      case DType::uint8:
+      case DType::boolean: storage_ = std::vector<std::uint8_t>(n); break;
+    }
+  }
+
+  /// The array of an xtensor expression, evaluated in C order, with the dtype of its value type.
+  template <class E>
+  static NpyArray from(const xt::xexpression<E>& expression) {
+    using T = std::decay_t<typename E::value_type>;
+    static_assert(NpyScalar<T>, "NpyArray::from: the expression's value type has no .npy dtype; use float, double, "
+                                "std::complex<float>, std::complex<double>, int32_t, int64_t or uint8_t.");
+    const xt::xarray<T, xt::layout_type::row_major> values = expression.derived_cast();
+    NpyArray a(dtype_of<T>, std::vector<std::size_t>(values.shape().begin(), values.shape().end()));
+    std::copy(values.begin(), values.end(), a.values<T>().begin());
+    return a;
+  }
+
+  DType dtype() const { return dtype_; }
+  const std::vector<std::size_t>& shape() const { return shape_; }
+  std::size_t ndim() const { return shape_.size(); }
+  /// The number of elements (the product of the shape).
+  std::size_t size() const {
+    return std::visit([](const auto& v) { return v.size(); }, storage_);
+  }
+  /// Whether the dtype is complex64 or complex128.
+  bool is_complex() const { return dtype_ == DType::complex64 || dtype_ == DType::complex128; }
+
+  /// The elements as stored; `T` must be the storage type of the dtype (throws value_error otherwise).
+  template <NpyScalar T>
+  std::vector<T>& values() {
+    auto* v = std::get_if<std::vector<T>>(&storage_);
+    EQR_EXPECTS(v != nullptr, value_error, "NpyArray::values: expected an array of ", dtype_name(dtype_of<T>),
+                ", found ", dtype_name(dtype_));
+    return *v;
+  }
+  template <NpyScalar T>
+  const std::vector<T>& values() const {
+    return const_cast<NpyArray*>(this)->values<T>();
+  }
+
+  /// The raw bytes of the elements (for reading and writing the file).
+  char* data() {
+    return std::visit([](auto& v) { return reinterpret_cast<char*>(v.data()); }, storage_);
+  }
+  const char* data() const { return const_cast<NpyArray*>(this)->data(); }
+  std::size_t byte_size() const { return size() * item_size(dtype_); }
+
+  /// The elements converted to `T` as an xt::xarray of the same shape.  Real and integer dtypes convert to
+  /// any real or complex `T`; complex dtypes only to complex `T` (a complex → real conversion would drop
+  /// the imaginary part silently, so it throws value_error).
+  template <NpyScalar T>
+  xt::xarray<T> as() const {
+    xt::xarray<T> out = xt::xarray<T>::from_shape(shape_);
+    constexpr bool target_complex = std::same_as<T, std::complex<float>> || std::same_as<T, std::complex<double>>;
+    EQR_EXPECTS(target_complex || !is_complex(), value_error, "expected a real array, found ", dtype_name(dtype_),
+                " (take the magnitude or the real part first)");
+    std::visit(
+        [&out](const auto& v) {
+          using S = typename std::decay_t<decltype(v)>::value_type;
+          constexpr bool source_complex =
+              std::same_as<S, std::complex<float>> || std::same_as<S, std::complex<double>>;
+          if constexpr (source_complex && !target_complex) {
+            // Unreachable: rejected above.
+          } else if constexpr (source_complex && target_complex) {
+            using R = typename T::value_type;
+            std::transform(v.begin(), v.end(), out.begin(),
+                           [](const S& s) { return T(static_cast<R>(s.real()), static_cast<R>(s.imag())); });
+          } else if constexpr (target_complex) {
+            using R = typename T::value_type;
+            std::transform(v.begin(), v.end(), out.begin(), [](const S& s) { return T(static_cast<R>(s)); });
+          } else {
+            std::transform(v.begin(), v.end(), out.begin(), [](const S& s) { return static_cast<T>(s); });
+          }
+        },
+        storage_);
+    return out;
+  }
+
+ private:
+  DType dtype_;
+  std::vector<std::size_t> shape_;
+  Storage storage_;
+};
+
+// ---- reading ----------------------------------------------------------------------------------------
+
+/// Reads a .npy file (format 1.0, 2.0 or 3.0).  Throws io_error naming the file for a missing, corrupt or
+/// truncated file, a big-endian or Fortran-order array, an unsupported dtype, or a data length that does
+/// not match the header's shape.
+inline NpyArray read_npy(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::ifstream in(path, std::ios::binary);
+  EQR_EXPECTS(in.is_open(), io_error, "cannot read '", name, "': expected an existing readable .npy file, found ",
+              std::filesystem::exists(path) ? "a file that cannot be opened" : "no such file");
+  std::error_code ec;
+  const auto file_size = static_cast<std::uintmax_t>(std::filesystem::file_size(path, ec));
+  EQR_EXPECTS(!ec, io_error, "cannot read '", name, "': cannot determine its size: ", ec.message());
+  const detail::NpyHeader header = detail::read_npy_header(in, file_size, name);
+  NpyArray array(header.dtype, header.shape);
+  const std::uintmax_t expected = array.byte_size();
+  const std::uintmax_t found = file_size - header.data_offset;
+  EQR_EXPECTS(found == expected, io_error, "'", name, "': expected ", expected, " bytes of data for ",
+              detail::shape_string(header.shape), " ", dtype_name(header.dtype), ", found ", found, " bytes",
+              found < expected ? " (truncated file)" : " (trailing bytes)");
+  in.read(array.data(), static_cast<std::streamsize>(expected));
+  EQR_EXPECTS(in.gcount() == static_cast<std::streamsize>(expected), io_error, "'", name, "': expected ", expected,
+              " bytes of data, could read only ", in.gcount());
+  if (header.dtype == DType::boolean)
+    for (std::uint8_t v : array.values<std::uint8_t>())
+      EQR_EXPECTS(v <= 1, io_error, "'", name, "': expected booleans 0 or 1, found the byte ", int(v));
+  return array;
+}
+
+/// Reads a .npy file whose dtype is exactly that of `T` (throws io_error naming both dtypes otherwise).
+template <NpyScalar T>
+xt::xarray<T> load_npy(const std::filesystem::path& path) {
+  const NpyArray a = read_npy(path);
+  EQR_EXPECTS(a.dtype() == dtype_of<T>, io_error, "'", path.string(), "': expected dtype ",
+              dtype_name(dtype_of<T>), ", found ", dtype_name(a.dtype()));
+  return a.as<T>();
+}
+
+/// Reads a .npy file of rank `N` and dtype exactly that of `T` into a fixed-rank xt::xtensor.
+template <NpyScalar T, std::size_t N>
+xt::xtensor<T, N> load_npy_tensor(const std::filesystem::path& path) {
+  const NpyArray a = read_npy(path);
+  EQR_EXPECTS(a.dtype() == dtype_of<T>, io_error, "'", path.string(), "': expected dtype ",
+              dtype_name(dtype_of<T>), ", found ", dtype_name(a.dtype()));
+  EQR_EXPECTS(a.ndim() == N, shape_error, "'", path.string(), "': expected an array of rank ", N, ", found shape ",
+              detail::shape_string(a.shape()));
+  xt::xtensor<T, N> out = a.as<T>();
+  return out;
+}
+
+// ---- writing ----------------------------------------------------------------------------------------
+
+/// Writes `array` as a .npy file (format 1.0; 2.0 only if the header would exceed 64 KiB), atomically.
+inline void write_npy(const std::filesystem::path& path, const NpyArray& array) {
+  const std::string header = detail::make_npy_header(array.dtype(), array.shape());
+  write_atomically(path, [&](std::ostream& out) {
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(array.data(), static_cast<std::streamsize>(array.byte_size()));
+  });
+}
+
+/// Writes an xtensor expression (evaluated in C order) as a .npy file with its value type's dtype.
+template <class E>
+void save_npy(const std::filesystem::path& path, const xt::xexpression<E>& expression) {
+  write_npy(path, NpyArray::from(expression));
+}
+
+}  // namespace eqr::io

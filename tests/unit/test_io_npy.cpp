@@ -1,0 +1,244 @@
+// .npy reading and writing: byte-exact headers as NumPy writes them, round trips of every dtype, and an
+// io_error naming the file for every kind of corrupt, truncated or unsupported file.
+#include <doctest/doctest.h>
+
+#include <complex>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <xtensor/xarray.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "eqr/io/npy.hpp"
+
+namespace fs = std::filesystem;
+using namespace eqr;
+using namespace eqr::io;
+
+namespace {
+
+/// A scratch directory unique to this test process, removed at the end.
+struct Scratch {
+  fs::path dir = fs::temp_directory_path() / ("eqr_test_io_npy_" + std::to_string(::getpid()));
+  Scratch() { fs::create_directories(dir); }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  fs::path operator/(const std::string& name) const { return dir / name; }
+};
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+/// A .npy file built by hand: preamble of the given version + header dict padded to 64 + raw data bytes.
+std::string hand_made(int major, const std::string& dict, const std::string& data) {
+  const std::size_t preamble = major == 1 ? 10 : 12;
+  std::string header = dict;
+  while ((preamble + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out("\x93NUMPY", 6);
+  out += static_cast<char>(major);
+  out += '\0';
+  const std::size_t n = header.size();
+  for (std::size_t i = 0; i < (major == 1 ? 2u : 4u); ++i) out += static_cast<char>((n >> (8 * i)) & 0xFF);
+  return out + header + data;
+}
+
+template <class T>
+std::string raw(std::initializer_list<T> values) {
+  std::string s;
+  for (T v : values) s.append(reinterpret_cast<const char*>(&v), sizeof v);
+  return s;
+}
+
+/// Checks that `f` throws io_error whose message contains every fragment.
+template <class F>
+void check_io_error(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    FAIL("expected an io_error");
+  } catch (const io_error& e) {
+    const std::string what = e.what();
+    for (const auto& frag : fragments) CHECK_MESSAGE(what.find(frag) != std::string::npos, what, " lacks: ", frag);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the writer produces NumPy's exact 1.0 header bytes") {
+  Scratch s;
+  const xt::xarray<float> a = {{0.f, 1.f, 2.f}, {3.f, 4.f, 5.f}};
+  save_npy(s / "a.npy", a);
+  const std::string bytes = file_bytes(s / "a.npy");
+  // np.save(np.arange(6, dtype='<f4').reshape(2, 3)): header length 118 = 'v', data at byte 128.
+  const std::string expected_dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+  REQUIRE(bytes.size() == 128 + 6 * 4);
+  CHECK(bytes.substr(0, 10) == std::string("\x93NUMPY\x01\x00v\x00", 10));
+  CHECK(bytes.substr(10, expected_dict.size()) == expected_dict);
+  CHECK(bytes[127] == '\n');
+  CHECK(bytes.substr(10 + expected_dict.size(), 127 - 10 - expected_dict.size()) ==
+        std::string(127 - 10 - expected_dict.size(), ' '));
+  CHECK(bytes.substr(128) == raw<float>({0, 1, 2, 3, 4, 5}));
+  CHECK_FALSE(fs::exists(temporary_path_for(s / "a.npy")));
+}
+
+TEST_CASE("hand-made files of versions 1.0, 2.0 and 3.0 are read, keys in any order") {
+  Scratch s;
+  write_bytes(s / "v1.npy", hand_made(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+                                      raw<double>({1.5, -2.0, 1e300})));
+  write_bytes(s / "v2.npy", hand_made(2, "{'shape': (2, 1), 'fortran_order': False, 'descr': '<i4'}",
+                                      raw<std::int32_t>({7, -9})));
+  write_bytes(s / "v3.npy", hand_made(3, "{\"descr\": \"<c8\", \"fortran_order\": False, \"shape\": ()}",
+                                      raw<std::complex<float>>({{1.f, -3.f}})));
+  const NpyArray a = read_npy(s / "v1.npy");
+  CHECK(a.dtype() == DType::float64);
+  CHECK(a.shape() == std::vector<std::size_t>{3});
+  CHECK(a.values<double>() == std::vector<double>{1.5, -2.0, 1e300});
+  const NpyArray b = read_npy(s / "v2.npy");
+  CHECK(b.dtype() == DType::int32);
+  CHECK(b.shape() == std::vector<std::size_t>{2, 1});
+  CHECK(b.values<std::int32_t>() == std::vector<std::int32_t>{7, -9});
+  const NpyArray c = read_npy(s / "v3.npy");
+  CHECK(c.ndim() == 0);
+  CHECK(c.size() == 1);
+  CHECK(c.values<std::complex<float>>()[0] == std::complex<float>(1.f, -3.f));
+}
+
+TEST_CASE_TEMPLATE("round trip keeps dtype, shape and every value", T, float, double, std::complex<float>,
+                   std::complex<double>, std::int32_t, std::int64_t, std::uint8_t) {
+  Scratch s;
+  xt::xtensor<T, 4> x = xt::xtensor<T, 4>::from_shape({2, 1, 3, 5});
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>)
+      x.flat(i) = T(static_cast<typename T::value_type>(i) * 0.25f, -static_cast<typename T::value_type>(i));
+    else
+      x.flat(i) = static_cast<T>(static_cast<int>(i * 7 % 23) - (std::is_unsigned_v<T> ? 0 : 11));
+  }
+  save_npy(s / "x.npy", x);
+  const auto y = load_npy_tensor<T, 4>(s / "x.npy");
+  CHECK(y.shape() == x.shape());
+  CHECK(y == x);
+  const auto z = load_npy<T>(s / "x.npy");
+  CHECK(z.dimension() == 4);
+  // Data offset is a multiple of 64 and the file holds exactly the elements.
+  CHECK(fs::file_size(s / "x.npy") == 128 + x.size() * sizeof(T));
+}
+
+TEST_CASE("empty and zero-dimensional arrays, booleans") {
+  Scratch s;
+  const NpyArray empty(DType::float32, {0, 4});
+  write_npy(s / "e.npy", empty);
+  const NpyArray e = read_npy(s / "e.npy");
+  CHECK(e.shape() == std::vector<std::size_t>{0, 4});
+  CHECK(e.size() == 0);
+  write_bytes(s / "b.npy", hand_made(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                                     std::string("\x01\x00\x01", 3)));
+  const auto b = read_npy(s / "b.npy").as<float>();
+  CHECK(b == xt::xarray<float>{1.f, 0.f, 1.f});
+  write_bytes(s / "b2.npy", hand_made(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (1,), }",
+                                      std::string("\x02", 1)));
+  check_io_error([&] { (void)read_npy(s / "b2.npy"); }, {"b2.npy", "booleans", "2"});
+}
+
+TEST_CASE("conversions: real to real and complex; complex to real is refused") {
+  NpyArray a(DType::int32, {2});
+  a.values<std::int32_t>() = {3, -4};
+  CHECK(a.as<double>() == xt::xarray<double>{3.0, -4.0});
+  CHECK(a.as<std::complex<float>>()(1) == std::complex<float>(-4.f, 0.f));
+  NpyArray c(DType::complex64, {1});
+  c.values<std::complex<float>>()[0] = {1.f, 2.f};
+  CHECK(c.as<std::complex<double>>()(0) == std::complex<double>(1.0, 2.0));
+  CHECK_THROWS_AS((void)c.as<float>(), value_error);
+  CHECK_THROWS_AS((void)a.values<float>(), value_error);
+}
+
+TEST_CASE("corrupt, truncated and unsupported files are io_errors naming the file and the problem") {
+  Scratch s;
+  const std::string good_dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+  const std::string two = raw<float>({1.f, 2.f});
+  check_io_error([&] { (void)read_npy(s / "missing.npy"); }, {"missing.npy", "no such file"});
+
+  write_bytes(s / "magic.npy", "PK\x03\x04 not an npy file at all, just text");
+  check_io_error([&] { (void)read_npy(s / "magic.npy"); }, {"magic.npy", "\\x93NUMPY"});
+
+  write_bytes(s / "short.npy", std::string("\x93NUM", 4));
+  check_io_error([&] { (void)read_npy(s / "short.npy"); }, {"short.npy", "shorter than the 8-byte preamble"});
+
+  std::string v4 = hand_made(1, good_dict, two);
+  v4[6] = 4;
+  write_bytes(s / "v4.npy", v4);
+  check_io_error([&] { (void)read_npy(s / "v4.npy"); }, {"v4.npy", "version", "found 4.0"});
+
+  const std::string full = hand_made(1, good_dict, two);
+  write_bytes(s / "cut_header.npy", full.substr(0, 40));
+  check_io_error([&] { (void)read_npy(s / "cut_header.npy"); }, {"cut_header.npy", "truncated .npy header"});
+
+  write_bytes(s / "cut_data.npy", full.substr(0, full.size() - 1));
+  check_io_error([&] { (void)read_npy(s / "cut_data.npy"); }, {"cut_data.npy", "expected 8 bytes", "found 7", "truncated"});
+
+  write_bytes(s / "long.npy", full + "x");
+  check_io_error([&] { (void)read_npy(s / "long.npy"); }, {"long.npy", "found 9", "trailing"});
+
+  write_bytes(s / "big.npy", hand_made(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", two));
+  check_io_error([&] { (void)read_npy(s / "big.npy"); }, {"big.npy", "little-endian", "'>f4'"});
+
+  write_bytes(s / "fortran.npy", hand_made(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", two));
+  check_io_error([&] { (void)read_npy(s / "fortran.npy"); }, {"fortran.npy", "C-order", "True"});
+
+  write_bytes(s / "half.npy", hand_made(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", two));
+  check_io_error([&] { (void)read_npy(s / "half.npy"); }, {"half.npy", "expected dtype", "found '<f2'"});
+
+  write_bytes(s / "struct.npy",
+              hand_made(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", two));
+  check_io_error([&] { (void)read_npy(s / "struct.npy"); }, {"struct.npy", "structured"});
+
+  write_bytes(s / "nokey.npy", hand_made(1, "{'descr': '<f4', 'shape': (2,), }", two));
+  check_io_error([&] { (void)read_npy(s / "nokey.npy"); }, {"nokey.npy", "'fortran_order'"});
+
+  write_bytes(s / "extra.npy",
+              hand_made(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", two));
+  check_io_error([&] { (void)read_npy(s / "extra.npy"); }, {"extra.npy", "the key 'x'"});
+
+  write_bytes(s / "shape.npy", hand_made(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2; 1), }", two));
+  check_io_error([&] { (void)read_npy(s / "shape.npy"); }, {"shape.npy", "')'", "';'"});
+
+  write_bytes(s / "huge.npy", hand_made(1,
+                                        "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, "
+                                        "4294967296, 4294967296), }",
+                                        two));
+  check_io_error([&] { (void)read_npy(s / "huge.npy"); }, {"huge.npy", "fits in memory"});
+
+  save_npy(s / "f.npy", xt::xarray<float>{1.f, 2.f});
+  check_io_error([&] { (void)load_npy<double>(s / "f.npy"); }, {"f.npy", "expected dtype float64", "found float32"});
+  CHECK_THROWS_AS((void)(load_npy_tensor<float, 2>(s / "f.npy")), shape_error);
+}
+
+TEST_CASE("writes are atomic: failures leave neither a partial file nor a temporary behind") {
+  Scratch s;
+  const fs::path target = s / "keep.npy";
+  save_npy(target, xt::xarray<double>{1.0, 2.0});
+  const std::string before = file_bytes(target);
+  // A writer that fails half-way: the destination keeps its old content and no temporary remains.
+  CHECK_THROWS_AS(write_atomically(target,
+                                   [](std::ostream& out) {
+                                     out << "partial";
+                                     throw io_error("simulated failure");
+                                   }),
+                  io_error);
+  CHECK(file_bytes(target) == before);
+  CHECK_FALSE(fs::exists(temporary_path_for(target)));
+  // A destination in a missing directory.
+  check_io_error([&] { save_npy(s / "no_such_dir" / "x.npy", xt::xarray<float>{1.f}); }, {"x.npy", "writable"});
+  CHECK_FALSE(fs::exists(s / "no_such_dir"));
+}
