@@ -7,7 +7,7 @@
 #include "eqr/operators/concepts.hpp"
 #include "eqr/operators/image_operators.hpp"
 
-using eqr::Shape4;
+using eqr::TensorShape;
 
 static_assert(eqr::LinearOperator<eqr::Identity<float>>);
 static_assert(eqr::LinearOperator<eqr::Blur<double>>);

@@ -23,8 +23,8 @@
 
 namespace eqr {
 
-/// The full shape of a batched tensor: {N, C, H, W}.
-using Shape4 = std::array<std::size_t, 4>;
+/// The full shape of a batched operator tensor: {N, C, H, W} (distinct from the backends' Shape4 struct).
+using TensorShape = std::array<std::size_t, 4>;
 
 /// A floating-point scalar type the operators are instantiated for (float or double).
 template <class T>
@@ -56,8 +56,8 @@ concept LinearOperator =
     requires(const Op& a, const typename Op::domain_type& x, const typename Op::range_type& y, std::size_t n) {
       { a.apply(x) } -> std::same_as<typename Op::range_type>;
       { a.adjoint(y) } -> std::same_as<typename Op::domain_type>;
-      { a.domain_shape(n) } -> std::same_as<Shape4>;
-      { a.range_shape(n) } -> std::same_as<Shape4>;
+      { a.domain_shape(n) } -> std::same_as<TensorShape>;
+      { a.range_shape(n) } -> std::same_as<TensorShape>;
     };
 
 /// Two linear operators that can be composed as A∘B: B's range is A's domain, scalars equal.
@@ -83,7 +83,7 @@ std::string shape_string(const S& shape) {
 
 /// Checks that a batch `x` has shape `expected`, else throws shape_error naming `what` and both shapes.
 template <Tensor4 X>
-void expect_shape(const X& x, const Shape4& expected, const char* what) {
+void expect_shape(const X& x, const TensorShape& expected, const char* what) {
   const auto& s = x.shape();
   const bool ok = s[0] == expected[0] && s[1] == expected[1] && s[2] == expected[2] && s[3] == expected[3];
   EQR_EXPECTS(ok, shape_error, what, ": expected a batch of shape ", detail::shape_string(expected), ", found ",
@@ -110,7 +110,7 @@ double norm(const X& x) {
 
 /// A tensor of the given shape with independent standard normal entries from `rng`.
 template <RealScalar T>
-xt::xtensor<T, 4> random_normal(const Shape4& shape, Random& rng) {
+xt::xtensor<T, 4> random_normal(const TensorShape& shape, Random& rng) {
   xt::xtensor<T, 4> x = xt::xtensor<T, 4>::from_shape(shape);
   for (auto& v : x) v = static_cast<T>(rng.normal());
   return x;
@@ -138,8 +138,8 @@ class Composed {
                 "compose(A, B): expected B's range shape to equal A's domain shape, found B range ",
                 detail::shape_string(b_.range_shape(1)), " and A domain ", detail::shape_string(a_.domain_shape(1)));
   }
-  Shape4 domain_shape(std::size_t n) const { return b_.domain_shape(n); }
-  Shape4 range_shape(std::size_t n) const { return a_.range_shape(n); }
+  TensorShape domain_shape(std::size_t n) const { return b_.domain_shape(n); }
+  TensorShape range_shape(std::size_t n) const { return a_.range_shape(n); }
   range_type apply(const domain_type& x) const { return a_.apply(b_.apply(x)); }
   domain_type adjoint(const range_type& y) const { return b_.adjoint(a_.adjoint(y)); }
   /// The outer operator A.
@@ -170,8 +170,8 @@ class Scaled {
   Scaled(double alpha, A a) : alpha_(alpha), a_(std::move(a)) {
     EQR_EXPECTS(std::isfinite(alpha), value_error, "scale(alpha, A): expected a finite alpha, found ", alpha);
   }
-  Shape4 domain_shape(std::size_t n) const { return a_.domain_shape(n); }
-  Shape4 range_shape(std::size_t n) const { return a_.range_shape(n); }
+  TensorShape domain_shape(std::size_t n) const { return a_.domain_shape(n); }
+  TensorShape range_shape(std::size_t n) const { return a_.range_shape(n); }
   range_type apply(const domain_type& x) const {
     range_type y = a_.apply(x);
     for (auto& v : y) v = static_cast<value_type>(alpha_ * v);
@@ -208,8 +208,8 @@ class Adjoint {
 
   /// Creates the view Aᵀ of A.
   explicit Adjoint(A a) : a_(std::move(a)) {}
-  Shape4 domain_shape(std::size_t n) const { return a_.range_shape(n); }
-  Shape4 range_shape(std::size_t n) const { return a_.domain_shape(n); }
+  TensorShape domain_shape(std::size_t n) const { return a_.range_shape(n); }
+  TensorShape range_shape(std::size_t n) const { return a_.domain_shape(n); }
   range_type apply(const domain_type& y) const { return a_.adjoint(y); }
   domain_type adjoint(const range_type& x) const { return a_.apply(x); }
   /// The operator A whose adjoint this is.

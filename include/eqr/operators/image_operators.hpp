@@ -27,8 +27,8 @@ class Identity {
     EQR_EXPECTS(channels >= 1 && height >= 1 && width >= 1, shape_error,
                 "Identity: expected channels, height and width ≥ 1, found ", channels, ", ", height, ", ", width);
   }
-  Shape4 domain_shape(std::size_t n) const { return {n, c_, h_, w_}; }
-  Shape4 range_shape(std::size_t n) const { return {n, c_, h_, w_}; }
+  TensorShape domain_shape(std::size_t n) const { return {n, c_, h_, w_}; }
+  TensorShape range_shape(std::size_t n) const { return {n, c_, h_, w_}; }
   range_type apply(const domain_type& x) const {
     expect_shape(x, domain_shape(x.shape()[0]), "Identity::apply");
     return x;
@@ -59,8 +59,8 @@ class PixelMask {
     for (const T v : mask_)
       EQR_EXPECTS(std::isfinite(v), value_error, "PixelMask: expected finite mask values, found ", v);
   }
-  Shape4 domain_shape(std::size_t n) const { return {n, c_, mask_.shape()[0], mask_.shape()[1]}; }
-  Shape4 range_shape(std::size_t n) const { return domain_shape(n); }
+  TensorShape domain_shape(std::size_t n) const { return {n, c_, mask_.shape()[0], mask_.shape()[1]}; }
+  TensorShape range_shape(std::size_t n) const { return domain_shape(n); }
   range_type apply(const domain_type& x) const { return multiply(x, "PixelMask::apply"); }
   domain_type adjoint(const range_type& y) const { return multiply(y, "PixelMask::adjoint"); }
   /// The H×W weights.
@@ -103,8 +103,8 @@ class Blur {
                 "Blur: expected channels, height and width ≥ 1, found ", channels, ", ", height, ", ", width);
     for (const T v : k_) EQR_EXPECTS(std::isfinite(v), value_error, "Blur: expected finite kernel values, found ", v);
   }
-  Shape4 domain_shape(std::size_t n) const { return {n, c_, h_, w_}; }
-  Shape4 range_shape(std::size_t n) const { return {n, c_, h_, w_}; }
+  TensorShape domain_shape(std::size_t n) const { return {n, c_, h_, w_}; }
+  TensorShape range_shape(std::size_t n) const { return {n, c_, h_, w_}; }
 
   range_type apply(const domain_type& x) const {
     expect_shape(x, domain_shape(x.shape()[0]), "Blur::apply");
