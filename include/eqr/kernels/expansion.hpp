@@ -1,0 +1,255 @@
+/// @file kernels/expansion.hpp
+/// `KernelExpansion<In, Out, T>`: the learnable parametrisation of an equivariant convolution between two
+/// feature-map types — a steerable basis for every (output field, input field) pair, the expansion of
+/// coefficients into the dense filter W (C_out × C_in × k × k) and its transpose (for gradients), and the
+/// expansion of the invariant bias.  After construction every call is one small GEMM per pair of field
+/// representations: a layer with one field type in and one out (e.g. 24 regular → 24 regular) is one GEMM.
+///
+/// Coefficient order (e2cnn's `BlocksBasisExpansion`, so trained weights line up with e2cnn's): the distinct
+/// pairs (input representation name, output representation name), sorted by those names; within a pair, the
+/// output fields of that representation in channel order, then the input fields, then the basis elements of
+/// the pair (the solver's order).  So the coefficients of a pair form a row-major matrix
+/// (n_out_fields · n_in_fields) × basis size.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "eqr/config.hpp"
+#include "eqr/kernels/concepts.hpp"
+#include "eqr/kernels/harmonic_basis.hpp"
+#include "eqr/kernels/sampled_basis.hpp"
+#include "eqr/reps/field_type.hpp"
+#include "eqr/reps/representations.hpp"
+
+namespace eqr {
+
+/// Where one coefficient acts: its pair block, fields, basis element and irreps (what the initialisers need).
+struct CoefficientInfo {
+  int block = 0;               ///< index of its (input representation, output representation) pair
+  int out_field = 0;           ///< index of the output field among the output type's fields
+  int in_field = 0;            ///< index of the input field among the input type's fields
+  int element = 0;             ///< index of the basis element in the pair's basis
+  int out_irrep_position = 0;  ///< position of its output irrep among all irreps of the output type
+  int in_irrep_position = 0;   ///< position of its input irrep among all irreps of the input type
+  IrrepId in_irrep{};          ///< the input irrep (its type, as e2cnn's initialiser counts them)
+  IrrepId out_irrep{};
+};
+
+/// The basis expansion of an equivariant convolution from feature maps of type `In` to type `Out` (paper,
+/// Eq. 8 for each field pair), with filters and coefficients of scalar type T (float or double).
+///
+/// Class invariant: for every coefficient vector c, `expand(c)` satisfies the kernel constraint between the
+/// representations of `In` and `Out` (exactly for grid-preserving group elements), and `expand_transpose` is
+/// its adjoint: ⟨expand(c), W⟩ = ⟨c, expand_transpose(W)⟩.
+template <FieldTypeLike In, FieldTypeLike Out, std::floating_point T = float>
+class KernelExpansion {
+  static_assert(std::same_as<typename In::group, typename Out::group>,
+                "KernelExpansion<In, Out>: the input and output feature maps must be field types of the same group.");
+
+ public:
+  using group = typename In::group;
+  using in_type = In;
+  using out_type = Out;
+  using scalar = T;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  /// The bases of one pair of field representations and the fields they connect.
+  struct Block {
+    RepresentationData<group> in_representation;
+    RepresentationData<group> out_representation;
+    std::vector<int> in_fields;   ///< indices of the input fields of this representation
+    std::vector<int> out_fields;  ///< indices of the output fields of this representation
+    SampledBasis basis;           ///< the pair's basis (double precision, with provenance)
+    Matrix matrix;                ///< the basis in T: size × (d_out·d_in·k²)
+    int coefficient_offset = 0;   ///< first coefficient of the block
+    int coefficient_count() const {
+      return static_cast<int>(in_fields.size() * out_fields.size()) * basis.size();
+    }
+  };
+
+  /// Builds the bases of every pair with `solver` (default: e2cnn's harmonic basis) for an odd kernel size k.
+  /// Throws `value_error` for an even k.  A pair whose basis is empty contributes no coefficients (its filter
+  /// block stays zero), as in e2cnn.
+  template <class Solver = HarmonicSolver>
+  explicit KernelExpansion(int k, const Solver& solver = Solver{}) : kernel_size_(k) {
+    static_assert(KernelSolverFor<Solver, group>,
+                  "KernelExpansion: this solver cannot build bases for this group (GridSolver needs a group that "
+                  "maps the pixel grid onto itself: C1, C2, C4, D1, D2, D4; use HarmonicSolver otherwise).");
+    check_kernel_size(k);
+    in_fields_ = In::fields();
+    out_fields_ = Out::fields();
+    // The distinct representations, paired and sorted by name (e2cnn's `sorted(_representations_pairs)`).
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& fi : in_fields_)
+      for (const auto& fo : out_fields_) {
+        std::pair<std::string, std::string> key{fi.representation.name, fo.representation.name};
+        if (std::find(pairs.begin(), pairs.end(), key) == pairs.end()) pairs.push_back(key);
+      }
+    std::sort(pairs.begin(), pairs.end());
+    int offset = 0;
+    for (const auto& [in_name, out_name] : pairs) {
+      Block block;
+      for (int f = 0; f < static_cast<int>(in_fields_.size()); ++f)
+        if (in_fields_[f].representation.name == in_name) block.in_fields.push_back(f);
+      for (int f = 0; f < static_cast<int>(out_fields_.size()); ++f)
+        if (out_fields_[f].representation.name == out_name) block.out_fields.push_back(f);
+      block.in_representation = in_fields_[block.in_fields.front()].representation;
+      block.out_representation = out_fields_[block.out_fields.front()].representation;
+      block.basis = solver.template solve<group>(block.in_representation, block.out_representation, k);
+      if (block.basis.size() == 0) continue;
+      block.matrix = block.basis.matrix.template cast<T>();
+      block.coefficient_offset = offset;
+      offset += block.coefficient_count();
+      blocks_.push_back(std::move(block));
+    }
+    coefficient_count_ = offset;
+    // Bias: one scalar per trivial irrep of each output field, spread through that field's change of basis.
+    for (int f = 0; f < static_cast<int>(out_fields_.size()); ++f) {
+      const auto& rep = out_fields_[f].representation;
+      const auto offsets = irrep_offsets<group>(rep.irreps);
+      for (std::size_t s = 0; s < rep.irreps.size(); ++s)
+        if (rep.irreps[s] == IrrepId{0, 0}) bias_columns_.push_back({f, offsets[s]});
+    }
+  }
+
+  /// The side k of the k×k kernels.
+  int kernel_size() const { return kernel_size_; }
+  /// The number of learnable filter coefficients.
+  int coefficient_count() const { return coefficient_count_; }
+  /// The number of entries of the dense filter, C_out·C_in·k².
+  int filter_size() const { return Out::channels() * In::channels() * kernel_size_ * kernel_size_; }
+  /// The number of learnable bias scalars: one per trivial irrep in the output type.
+  int bias_count() const { return static_cast<int>(bias_columns_.size()); }
+  /// The blocks (one per pair of field representations with a non-empty basis), in coefficient order.
+  const std::vector<Block>& blocks() const { return blocks_; }
+
+  /// W = expansion of the coefficients c: the dense filter (C_out, C_in, k, k), row-major, rows top to bottom.
+  void expand(std::span<const T> coefficients, std::span<T> filter) const {
+    check_sizes(coefficients.size(), filter.size(), "expand");
+    std::fill(filter.begin(), filter.end(), T(0));
+    for (const auto& block : blocks_) {
+      const auto rows = static_cast<Eigen::Index>(block.out_fields.size() * block.in_fields.size());
+      const Eigen::Map<const Matrix> c(coefficients.data() + block.coefficient_offset, rows, block.matrix.rows());
+      const Matrix expanded = c * block.matrix;  // the GEMM: (n_out·n_in × size) · (size × d_out·d_in·k²)
+      for_each_tap(block, [&](Eigen::Index row, Eigen::Index col, std::size_t at, int points) {
+        std::copy_n(expanded.data() + row * expanded.cols() + col, points, filter.data() + at);
+      });
+    }
+  }
+
+  /// The transpose of `expand`: dL/dc from dL/dW (overwrites `coefficient_gradient`).
+  void expand_transpose(std::span<const T> filter_gradient, std::span<T> coefficient_gradient) const {
+    check_sizes(coefficient_gradient.size(), filter_gradient.size(), "expand_transpose");
+    for (const auto& block : blocks_) {
+      const auto rows = static_cast<Eigen::Index>(block.out_fields.size() * block.in_fields.size());
+      Matrix gathered(rows, block.matrix.cols());
+      for_each_tap(block, [&](Eigen::Index row, Eigen::Index col, std::size_t at, int points) {
+        std::copy_n(filter_gradient.data() + at, points, gathered.data() + row * gathered.cols() + col);
+      });
+      Eigen::Map<Matrix> dc(coefficient_gradient.data() + block.coefficient_offset, rows, block.matrix.rows());
+      dc.noalias() = gathered * block.matrix.transpose();
+    }
+  }
+
+  /// The per-channel bias (length C_out) of the learnable scalars b (length `bias_count()`): each scalar
+  /// multiplies its trivial irrep's column of the field's change of basis — b/√|G| on every channel of a
+  /// regular field, b itself on a trivial field.  The result is invariant: ρ_out(g)·bias = bias.
+  void expand_bias(std::span<const T> bias, std::span<T> channels) const {
+    check_bias_sizes(bias.size(), channels.size(), "expand_bias");
+    std::fill(channels.begin(), channels.end(), T(0));
+    for (std::size_t s = 0; s < bias_columns_.size(); ++s) {
+      const auto& field = out_fields_[bias_columns_[s].first];
+      const auto& q = field.representation.change_of_basis;
+      for (int c = 0; c < field.representation.size; ++c)
+        channels[field.offset + c] += static_cast<T>(q(c, bias_columns_[s].second)) * bias[s];
+    }
+  }
+
+  /// The transpose of `expand_bias`: dL/db from dL/d(channel bias) (overwrites `bias_gradient`).
+  void expand_bias_transpose(std::span<const T> channel_gradient, std::span<T> bias_gradient) const {
+    check_bias_sizes(bias_gradient.size(), channel_gradient.size(), "expand_bias_transpose");
+    for (std::size_t s = 0; s < bias_columns_.size(); ++s) {
+      const auto& field = out_fields_[bias_columns_[s].first];
+      const auto& q = field.representation.change_of_basis;
+      T sum = 0;
+      for (int c = 0; c < field.representation.size; ++c)
+        sum += static_cast<T>(q(c, bias_columns_[s].second)) * channel_gradient[field.offset + c];
+      bias_gradient[s] = sum;
+    }
+  }
+
+  /// What every coefficient connects, in coefficient order.
+  std::vector<CoefficientInfo> coefficient_info() const {
+    const auto positions = [](const auto& fields) {
+      std::vector<int> first;
+      int at = 0;
+      for (const auto& f : fields) {
+        first.push_back(at);
+        at += static_cast<int>(f.representation.irreps.size());
+      }
+      return first;
+    };
+    const auto in_first = positions(in_fields_), out_first = positions(out_fields_);
+    std::vector<CoefficientInfo> out;
+    out.reserve(static_cast<std::size_t>(coefficient_count_));
+    for (int b = 0; b < static_cast<int>(blocks_.size()); ++b)
+      for (int fo : blocks_[b].out_fields)
+        for (int fi : blocks_[b].in_fields)
+          for (int e = 0; e < blocks_[b].basis.size(); ++e) {
+            const auto& info = blocks_[b].basis.info[e];
+            out.push_back({b, fo, fi, e, out_first[fo] + info.out_irrep_slot, in_first[fi] + info.in_irrep_slot,
+                           info.in_irrep, info.out_irrep});
+          }
+    return out;
+  }
+
+ private:
+  /// Calls f(row, col, at, k²) for every k×k tap plane of a block: row (out field j, in field i) and column
+  /// (a·d_in + b)·k² of the block's expansion, and offset `at` of channel pair (o, i) in the dense filter.
+  template <class F>
+  void for_each_tap(const Block& block, F&& f) const {
+    const int points = kernel_size_ * kernel_size_, c_in = In::channels();
+    const int d_out = block.out_representation.size, d_in = block.in_representation.size;
+    Eigen::Index row = 0;
+    for (int fo : block.out_fields)
+      for (int fi : block.in_fields) {
+        const int o0 = out_fields_[fo].offset, i0 = in_fields_[fi].offset;
+        for (int a = 0; a < d_out; ++a)
+          for (int b = 0; b < d_in; ++b)
+            f(row, static_cast<Eigen::Index>((a * d_in + b) * points),
+              (static_cast<std::size_t>(o0 + a) * c_in + static_cast<std::size_t>(i0 + b)) * points, points);
+        ++row;
+      }
+  }
+
+  void check_sizes(std::size_t coefficients, std::size_t filter, const char* what) const {
+    EQR_EXPECTS(coefficients == static_cast<std::size_t>(coefficient_count_), shape_error, "KernelExpansion::", what,
+                ": expected ", coefficient_count_, " coefficients, found ", coefficients);
+    EQR_EXPECTS(filter == static_cast<std::size_t>(filter_size()), shape_error, "KernelExpansion::", what,
+                ": expected a filter of ", Out::channels(), "x", In::channels(), "x", kernel_size_, "x", kernel_size_,
+                " = ", filter_size(), " values, found ", filter);
+  }
+  void check_bias_sizes(std::size_t bias, std::size_t channels, const char* what) const {
+    EQR_EXPECTS(bias == bias_columns_.size(), shape_error, "KernelExpansion::", what, ": expected ",
+                bias_columns_.size(), " bias scalars, found ", bias);
+    EQR_EXPECTS(channels == static_cast<std::size_t>(Out::channels()), shape_error, "KernelExpansion::", what,
+                ": expected ", Out::channels(), " output channels, found ", channels);
+  }
+
+  int kernel_size_ = 0;
+  int coefficient_count_ = 0;
+  std::vector<Field<group>> in_fields_;
+  std::vector<Field<group>> out_fields_;
+  std::vector<Block> blocks_;
+  std::vector<std::pair<int, int>> bias_columns_;  ///< (output field, column of its change of basis)
+};
+
+}  // namespace eqr
