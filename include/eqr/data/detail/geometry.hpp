@@ -1,0 +1,35 @@
+/// @file data/detail/geometry.hpp
+/// What data/phantoms.hpp and data/rotate.hpp share: the pixel scalar concept, and cos and sin of an angle
+/// exact for multiples of 90° (std::cos(π/2) is 6.1e-17, not 0, and that residue would make a quarter turn
+/// of an image or of a phantom differ from the exact rot90 in boundary pixels).
+#pragma once
+
+#include <cmath>
+#include <concepts>
+#include <numbers>
+#include <utility>
+
+namespace eqr::data {
+
+/// The floating-point types images are rendered and resampled in.
+template <class T>
+concept ImageScalar = std::same_as<T, float> || std::same_as<T, double>;
+
+}  // namespace eqr::data
+
+namespace eqr::data::detail {
+
+/// {cos θ, sin θ}, with exact 0/±1 values when θ is within 1e-12 (relative to π/2) of a multiple of π/2.
+inline std::pair<double, double> cos_sin(double angle) {
+  const double quarters = angle / (0.5 * std::numbers::pi);
+  const double nearest = std::round(quarters);
+  if (std::abs(quarters - nearest) < 1e-12) {
+    const long q = ((static_cast<long>(std::fmod(nearest, 4.0)) % 4) + 4) % 4;
+    constexpr double c[4] = {1, 0, -1, 0};
+    constexpr double s[4] = {0, 1, 0, -1};
+    return {c[q], s[q]};
+  }
+  return {std::cos(angle), std::sin(angle)};
+}
+
+}  // namespace eqr::data::detail
