@@ -1,0 +1,331 @@
+// Tests of LearnedProximalGradient (paper Algorithm 2): reverse mode against central differences in double
+// for the whole unrolled method, gradient checkpointing against plain storage, invariance to the operator's
+// units, end-to-end rot90 equivariance with rotation-symmetric networks, and bad-input errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "eqr/algorithms/learned_proximal_gradient.hpp"
+#include "eqr/backends/cpu/cpu_backend.hpp"
+
+namespace {
+
+using eqr::Shape4;
+
+/// A small test network: conv3×3 (in → hidden) → leaky ReLU → conv3×3 (hidden → out), with biases.
+template <class B>
+struct TinyNet {
+  using backend = B;
+  using T = typename B::scalar_type;
+  using tensor_type = typename B::tensor_type;
+  struct context {
+    tensor_type x, h;
+  };
+  eqr::nn::Parameter<B> w1, b1, w2, b2;
+  eqr::Padding pad = eqr::Padding::replicate;
+  eqr::Activation phi = eqr::Activation::leaky_relu(0.1);
+
+  TinyNet(std::size_t in, std::size_t hidden, std::size_t out, eqr::Random& rng, bool c4_symmetric = false) {
+    w1 = eqr::nn::Parameter<B>(random_kernel({hidden, in, 3, 3}, rng, c4_symmetric));
+    b1 = eqr::nn::Parameter<B>(random_kernel({1, hidden, 1, 1}, rng, false));
+    w2 = eqr::nn::Parameter<B>(random_kernel({out, hidden, 3, 3}, rng, c4_symmetric));
+    b2 = eqr::nn::Parameter<B>(random_kernel({1, out, 1, 1}, rng, false));
+  }
+  /// Random N(0, 0.3²) entries; with c4_symmetric every 3×3 kernel is made invariant under rot90
+  /// (the average of its four rotations), so the network is exactly rot90-equivariant on trivial fields.
+  static tensor_type random_kernel(Shape4 s, eqr::Random& rng, bool c4_symmetric) {
+    std::vector<T> v(s.numel());
+    for (auto& e : v) e = static_cast<T>(0.3 * rng.normal());
+    if (c4_symmetric) {
+      for (std::size_t p = 0; p < s.n * s.c; ++p) {
+        T* k = v.data() + p * 9;
+        const T corner = (k[0] + k[2] + k[6] + k[8]) / 4, edge = (k[1] + k[3] + k[5] + k[7]) / 4;
+        k[0] = k[2] = k[6] = k[8] = corner;
+        k[1] = k[3] = k[5] = k[7] = edge;
+      }
+    }
+    return B::from_host(s, std::span<const T>(v));
+  }
+  tensor_type forward(const tensor_type& x) const {
+    return B::conv2d(B::activation_forward(B::conv2d(x, w1.value, b1.value, pad), phi), w2.value, b2.value, pad);
+  }
+  tensor_type forward(const tensor_type& x, context& ctx) {
+    ctx.x = x;
+    ctx.h = B::conv2d(x, w1.value, b1.value, pad);
+    return B::conv2d(B::activation_forward(ctx.h, phi), w2.value, b2.value, pad);
+  }
+  tensor_type backward(const context& ctx, const tensor_type& dy) {
+    const tensor_type a = B::activation_forward(ctx.h, phi);
+    B::axpy(T(1), B::conv2d_backward_weights(a, dy, 3, pad), w2.grad);
+    B::axpy(T(1), B::conv2d_backward_bias(dy), b2.grad);
+    const tensor_type dh = B::activation_backward(ctx.h, B::conv2d_backward_data(dy, w2.value, pad), phi);
+    B::axpy(T(1), B::conv2d_backward_weights(ctx.x, dh, 3, pad), w1.grad);
+    B::axpy(T(1), B::conv2d_backward_bias(dh), b1.grad);
+    return B::conv2d_backward_data(dh, w1.value, pad);
+  }
+  template <class F>
+  void visit_parameters(const std::string& prefix, F&& f) {
+    f(eqr::nn::child_name(prefix, "w1"), w1);
+    f(eqr::nn::child_name(prefix, "b1"), b1);
+    f(eqr::nn::child_name(prefix, "w2"), w2);
+    f(eqr::nn::child_name(prefix, "b2"), b2);
+  }
+};
+
+/// A non-square test operator on 1-channel images: A x = [d ⊙ x, x shifted one column to the right (zero
+/// fill)], two output channels; α scales the whole operator (to test unit invariance).
+template <class B>
+struct TestOperator {
+  using T = typename B::scalar_type;
+  using tensor_type = typename B::tensor_type;
+  std::size_t h, w;
+  std::vector<T> d;
+  double alpha = 1.0;
+  Shape4 domain_shape(std::size_t n) const { return {n, 1, h, w}; }
+  Shape4 range_shape(std::size_t n) const { return {n, 2, h, w}; }
+  tensor_type apply(const tensor_type& x) const {
+    const Shape4 s = B::shape(x);
+    tensor_type y = B::zeros(range_shape(s.n));
+    for (std::size_t n = 0; n < s.n; ++n)
+      for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) {
+          y(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * x(n, 0, i, j));
+          if (j + 1 < w) y(n, 1, i, j + 1) = static_cast<T>(alpha * x(n, 0, i, j));
+        }
+    return y;
+  }
+  tensor_type adjoint(const tensor_type& y) const {
+    const Shape4 s = B::shape(y);
+    tensor_type x = B::zeros(domain_shape(s.n));
+    for (std::size_t n = 0; n < s.n; ++n)
+      for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) {
+          x(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * y(n, 0, i, j));
+          if (j + 1 < w) x(n, 0, i, j) += static_cast<T>(alpha * y(n, 1, i, j + 1));
+        }
+    return x;
+  }
+};
+
+/// The identity operator on c-channel H×W images (denoising).
+template <class B>
+struct IdentityOperator {
+  using tensor_type = typename B::tensor_type;
+  std::size_t c, h, w;
+  Shape4 domain_shape(std::size_t n) const { return {n, c, h, w}; }
+  tensor_type apply(const tensor_type& x) const { return B::clone(x); }
+  tensor_type adjoint(const tensor_type& y) const { return B::clone(y); }
+};
+
+template <class B>
+typename B::tensor_type random_tensor(Shape4 s, eqr::Random& rng) {
+  std::vector<typename B::scalar_type> v(s.numel());
+  for (auto& e : v) e = static_cast<typename B::scalar_type>(rng.normal());
+  return B::from_host(s, std::span<const typename B::scalar_type>(v));
+}
+
+using DB = eqr::cpu::CpuBackend<double>;
+using FB = eqr::cpu::CpuBackend<float>;
+using Lpg = eqr::LearnedProximalGradient<DB, TestOperator<DB>, TinyNet<DB>>;
+
+TestOperator<DB> make_operator(std::size_t h, std::size_t w, eqr::Random& rng) {
+  TestOperator<DB> op{h, w, {}, 1.0};
+  for (std::size_t k = 0; k < h * w; ++k) op.d.push_back(0.5 + rng.uniform());
+  return op;
+}
+
+Lpg make_method(const TestOperator<DB>& op, int iterations, int memory, bool shared, bool checkpointing,
+                std::uint64_t seed) {
+  eqr::Random rng(seed);
+  std::vector<TinyNet<DB>> nets;
+  const std::size_t count = shared ? 1 : static_cast<std::size_t>(iterations);
+  for (std::size_t i = 0; i < count; ++i) nets.emplace_back(2 + memory, 4, 1 + memory, rng);
+  const auto options =
+      eqr::LearnedProximalGradientOptions().iterations(iterations).memory(memory).shared_weights(shared).checkpointing(
+          checkpointing);
+  return Lpg(op, eqr::estimate_operator_norm<DB>(op, 200), 1, std::move(nets), options);
+}
+
+/// L = ½‖u_I − t‖² of a training forward pass.
+double loss_of(Lpg& method, const DB::tensor_type& y, const DB::tensor_type& u0, const DB::tensor_type& t) {
+  const auto u = method.forward(y, u0);
+  return 0.5 * DB::squared_norm(DB::subtract(u, t));
+}
+
+}  // namespace
+
+static_assert(eqr::Layer<Lpg>, "The learned proximal gradient method must itself satisfy the Layer concept.");
+
+TEST_CASE("the test operator's adjoint is its transpose and the power method finds its norm") {
+  eqr::Random rng(3);
+  const auto op = make_operator(5, 6, rng);
+  const auto x = random_tensor<DB>(op.domain_shape(2), rng);
+  const auto y = random_tensor<DB>(op.range_shape(2), rng);
+  CHECK(DB::dot(op.apply(x), y) == doctest::Approx(DB::dot(x, op.adjoint(y))).epsilon(1e-12));
+  // AᵀA = diag(d² + [j < w−1]) is diagonal, so ‖A‖ = max √(d² + [j < w − 1]).
+  double expected = 0.0;
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 6; ++j)
+      expected = std::max(expected, std::sqrt(op.d[i * 6 + j] * op.d[i * 6 + j] + (j + 1 < 6 ? 1.0 : 0.0)));
+  CHECK(eqr::estimate_operator_norm<DB>(op, 500) == doctest::Approx(expected).epsilon(1e-4));
+}
+
+TEST_CASE("reverse mode of the whole unrolled method matches central differences (double)") {
+  for (const bool shared : {false, true}) {
+    CAPTURE(shared);
+    eqr::Random rng(11);
+    const auto op = make_operator(5, 5, rng);
+    Lpg method = make_method(op, 3, 2, shared, false, 17);
+    const auto y = random_tensor<DB>(op.range_shape(2), rng);
+    const auto u0 = random_tensor<DB>(op.domain_shape(2), rng);
+    const auto t = random_tensor<DB>(op.domain_shape(2), rng);
+
+    Lpg::context ctx;
+    const auto u = method.forward(y, u0, ctx);
+    method.visit_parameters("", [](const std::string&, eqr::nn::Parameter<DB>& p) { p.zero_grad(); });
+    DB::tensor_type du0;
+    const auto dy = method.backward(ctx, DB::subtract(u, t), &du0);
+
+    const double eps = 1e-6;
+    double worst = 0.0;
+    auto check = [&](double analytic, double& entry, auto&& loss) {
+      const double saved = entry;
+      entry = saved + eps;
+      const double lp = loss();
+      entry = saved - eps;
+      const double lm = loss();
+      entry = saved;
+      const double numeric = (lp - lm) / (2 * eps);
+      worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
+    };
+    int checked = 0;
+    method.visit_parameters("lpg", [&](const std::string&, eqr::nn::Parameter<DB>& p) {
+      for (std::size_t k = 0; k < p.value.size(); k += 7) {
+        check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, u0, t); });
+        ++checked;
+      }
+    });
+    auto y_var = y;
+    for (std::size_t k = 0; k < y_var.size(); k += 5)
+      check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, u0, t); });
+    auto u0_var = u0;
+    for (std::size_t k = 0; k < u0_var.size(); k += 3)
+      check(du0.data()[k], u0_var.data()[k], [&] { return loss_of(method, y, u0_var, t); });
+    CHECK(checked > 20);
+    CHECK(worst < 1e-6);
+  }
+}
+
+TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored forward pass") {
+  eqr::Random rng(5);
+  const auto op = make_operator(6, 6, rng);
+  Lpg stored = make_method(op, 4, 3, false, false, 23);
+  Lpg recomputed = make_method(op, 4, 3, false, true, 23);
+  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  const auto t = random_tensor<DB>(op.domain_shape(1), rng);
+  Lpg::context c1, c2;
+  const auto u1 = stored.forward(y, c1);
+  const auto u2 = recomputed.forward(y, c2);
+  CHECK(c1.nets.size() == 4);
+  CHECK(c2.nets.empty());
+  CHECK(c2.inputs.size() == 4);
+  const auto dy1 = stored.backward(c1, DB::subtract(u1, t));
+  const auto dy2 = recomputed.backward(c2, DB::subtract(u2, t));
+  CHECK(DB::to_host(u1) == DB::to_host(u2));
+  CHECK(DB::to_host(dy1) == DB::to_host(dy2));
+  std::vector<std::vector<double>> g1, g2;
+  stored.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<DB>& p) { g1.push_back(DB::to_host(p.grad)); });
+  recomputed.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<DB>& p) { g2.push_back(DB::to_host(p.grad)); });
+  CHECK(g1.size() == 16);
+  CHECK(g1 == g2);
+}
+
+TEST_CASE("the normalised method does not depend on the operator's units") {
+  eqr::Random rng(8);
+  auto op = make_operator(5, 7, rng);
+  Lpg a = make_method(op, 3, 2, false, false, 31);
+  auto scaled = op;
+  scaled.alpha = 1000.0;  // e.g. pixel units instead of metres: A → 1000·A, y → 1000·y
+  Lpg b = make_method(scaled, 3, 2, false, false, 31);
+  CHECK(b.operator_norm() == doctest::Approx(1000.0 * a.operator_norm()).epsilon(1e-6));
+  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  auto y_scaled = y;
+  DB::scale(y_scaled, 1000.0);
+  const auto ua = DB::to_host(a.forward(y));
+  const auto ub = DB::to_host(b.forward(y_scaled));
+  double diff = 0.0;
+  for (std::size_t k = 0; k < ua.size(); ++k) diff = std::max(diff, std::abs(ua[k] - ub[k]));
+  CHECK(diff < 1e-9);
+}
+
+TEST_CASE("parameters are named per iteration, or once when the weights are shared") {
+  eqr::Random rng(1);
+  const auto op = make_operator(4, 4, rng);
+  Lpg separate = make_method(op, 2, 1, false, false, 2);
+  Lpg shared = make_method(op, 2, 1, true, false, 2);
+  std::vector<std::string> n1, n2;
+  separate.visit_parameters("model", [&](const std::string& n, eqr::nn::Parameter<DB>&) { n1.push_back(n); });
+  shared.visit_parameters("model", [&](const std::string& n, eqr::nn::Parameter<DB>&) { n2.push_back(n); });
+  CHECK(n1 == std::vector<std::string>{"model.iteration0.w1", "model.iteration0.b1", "model.iteration0.w2",
+                                       "model.iteration0.b2", "model.iteration1.w1", "model.iteration1.b1",
+                                       "model.iteration1.w2", "model.iteration1.b2"});
+  CHECK(n2 == std::vector<std::string>{"model.prox.w1", "model.prox.b1", "model.prox.w2", "model.prox.b2"});
+}
+
+TEST_CASE("bad configurations are rejected with messages naming expected and found") {
+  eqr::Random rng(4);
+  const auto op = make_operator(4, 4, rng);
+  auto nets = [&](std::size_t count, std::size_t out) {
+    std::vector<TinyNet<DB>> v;
+    for (std::size_t i = 0; i < count; ++i) v.emplace_back(4, 3, out, rng);
+    return v;
+  };
+  const auto opts = eqr::LearnedProximalGradientOptions().iterations(3).memory(2);
+  CHECK_THROWS_WITH_AS(Lpg(op, 1.0, 1, nets(2, 3), opts), doctest::Contains("expected 3 networks"), eqr::value_error);
+  CHECK_THROWS_WITH_AS(Lpg(op, 0.0, 1, nets(3, 3), opts), doctest::Contains("positive operator norm, found 0"),
+                       eqr::value_error);
+  CHECK_THROWS_WITH_AS(Lpg(op, 1.0, 2, nets(3, 3), opts), doctest::Contains("2 channels, found 1"), eqr::shape_error);
+  Lpg wrong_out(op, 1.0, 1, nets(3, 4), opts);
+  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  CHECK_THROWS_WITH_AS((void)wrong_out.forward(y), doctest::Contains("to output 1×3×4×4 ([u, s]), found 1×4×4×4"),
+                       eqr::shape_error);
+}
+
+TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot90-equivariant, ordinary ones do not") {
+  using Net = TinyNet<FB>;
+  using Method = eqr::LearnedProximalGradient<FB, IdentityOperator<FB>, Net>;
+  const std::size_t n = 12;
+  const IdentityOperator<FB> op{1, n, n};
+  auto make = [&](bool symmetric) {
+    eqr::Random rng(77);
+    std::vector<Net> nets;
+    for (int i = 0; i < 4; ++i) nets.emplace_back(2 + 3, 6, 1 + 3, rng, symmetric);
+    return Method(op, 1.0, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(4).memory(3));
+  };
+  auto rot90 = [n](const FB::tensor_type& x) {  // counter-clockwise, as numpy.rot90: out[i][j] = in[j][n−1−i]
+    FB::tensor_type r = FB::zeros(FB::shape(x));
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) r(0, 0, i, j) = x(0, 0, j, n - 1 - i);
+    return r;
+  };
+  eqr::Random rng(9);
+  const auto y = random_tensor<FB>({1, 1, n, n}, rng);
+  for (const bool symmetric : {true, false}) {
+    CAPTURE(symmetric);
+    const Method method = make(symmetric);
+    const auto a = FB::to_host(rot90(method.forward(y)));
+    const auto b = FB::to_host(method.forward(rot90(y)));
+    double err = 0.0, scale = 0.0;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      err = std::max(err, static_cast<double>(std::abs(a[k] - b[k])));
+      scale = std::max(scale, static_cast<double>(std::abs(a[k])));
+    }
+    MESSAGE("relative rot90 equivariance error: " << err / scale);
+    if (symmetric)
+      CHECK(err / scale < 1e-5);
+    else
+      CHECK(err / scale > 1e-2);
+  }
+}
