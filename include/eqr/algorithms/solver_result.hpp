@@ -1,0 +1,105 @@
+/// @file algorithms/solver_result.hpp
+/// What the classical solvers (proximal gradient / FISTA, PDHG) return: the final iterate and a small history
+/// (objective and relative change per iteration, iterations run, whether the tolerance stopped the run), plus
+/// the input checks and vector updates they share.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "eqr/config.hpp"
+#include "eqr/operators/concepts.hpp"
+
+namespace eqr {
+
+/// The per-iteration record of an iterative solver.
+///  - `objective[k]`: the objective after iteration k+1 (filled only when the options ask for it);
+///  - `relative_change[k]`: ‖u_{k+1} − u_k‖ / ‖u_{k+1}‖ (0 when both vanish);
+///  - `iterations`: the iterations run; `converged`: true if the relative change fell below the tolerance.
+struct SolverHistory {
+  std::vector<double> objective;
+  std::vector<double> relative_change;
+  int iterations = 0;
+  bool converged = false;
+};
+
+/// A solver's result: the final iterate (same shape as the unknown) and its history.
+template <RealScalar T>
+struct SolverResult {
+  xt::xtensor<T, 4> solution;
+  SolverHistory history;
+};
+
+/// The stopping rule shared by the solvers: at most `iterations` iterations, or stop as soon as the relative
+/// change ‖u_{k+1} − u_k‖/‖u_{k+1}‖ falls below `tolerance` (0 disables the test).
+struct StoppingRule {
+  int iterations = 100;
+  double tolerance = 0.0;
+
+  /// Throws value_error unless iterations ≥ 1 and the tolerance is finite and ≥ 0; `who` names the solver.
+  void validate(const char* who) const {
+    EQR_EXPECTS(iterations >= 1, value_error, who, ": expected at least 1 iteration, found ", iterations);
+    EQR_EXPECTS(std::isfinite(tolerance) && tolerance >= 0.0, value_error, who,
+                ": expected a finite tolerance >= 0, found ", tolerance);
+  }
+};
+
+namespace detail::solver {
+
+/// Throws value_error naming `what` if any entry of `x` is NaN or infinite.
+template <RealScalar T>
+void expect_finite(const xt::xtensor<T, 4>& x, const char* what) {
+  const T* p = x.data();
+  for (std::size_t k = 0; k < x.size(); ++k)
+    EQR_EXPECTS(std::isfinite(p[k]), value_error, what, ": expected finite values, found ", p[k], " at flat index ", k);
+}
+
+/// ‖a − b‖ / ‖a‖ in double (0 when a = b = 0; ∞ when only a = 0).
+template <RealScalar T>
+[[nodiscard]] double relative_change(const xt::xtensor<T, 4>& a, const xt::xtensor<T, 4>& b) {
+  double diff = 0, size = 0;
+  const T* pa = a.data();
+  const T* pb = b.data();
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    const double d = double(pa[k]) - double(pb[k]);
+    diff += d * d;
+    size += double(pa[k]) * double(pa[k]);
+  }
+  if (size == 0.0) return diff == 0.0 ? 0.0 : INFINITY;
+  return std::sqrt(diff / size);
+}
+
+/// ½‖r‖² in double.
+template <RealScalar T>
+[[nodiscard]] double half_squared_norm(const xt::xtensor<T, 4>& r) {
+  double s = 0;
+  const T* p = r.data();
+  for (std::size_t k = 0; k < r.size(); ++k) s += double(p[k]) * double(p[k]);
+  return 0.5 * s;
+}
+
+/// A zero tensor of the given shape.
+template <RealScalar T>
+[[nodiscard]] xt::xtensor<T, 4> zeros(const TensorShape& shape) {
+  xt::xtensor<T, 4> x = xt::xtensor<T, 4>::from_shape(shape);
+  std::fill(x.begin(), x.end(), T(0));
+  return x;
+}
+
+/// Records one iteration in `history` and says whether the tolerance stops the run.
+inline bool record(SolverHistory& history, const StoppingRule& rule, double change) {
+  history.relative_change.push_back(change);
+  ++history.iterations;
+  if (rule.tolerance > 0.0 && change < rule.tolerance) {
+    history.converged = true;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace detail::solver
+
+}  // namespace eqr
