@@ -1,0 +1,246 @@
+/// @file layers/equivariant_conv.hpp
+/// `EquivariantConv<G, In, Out, B>`: the group-equivariant convolution between feature maps of field types
+/// In and Out (paper, §3: kernels constrained by Eq. 8, k(gx) = ρ_out(g) k(x) ρ_in(g)⁻¹), learned as the
+/// coefficients c of a steerable basis E (kernels/expansion.hpp), plus an invariant bias β.
+///
+/// Lifting (trivial → regular), group (regular → regular) and projection (regular → trivial) convolutions
+/// are the same class with different field types; irreps and mixed types work too.
+///
+///     W = E c,  b_ch = P β              (filter and per-channel bias from the learnable c and β)
+///     y = W ⋆ x̃ + b_ch                  (the plain convolution engine of the backend)
+///     ∇c += Eᵀ (∂L/∂W),  ∇β += Pᵀ (∂L/∂b_ch),  dx = (∂y/∂x)ᵀ dy.
+///
+/// Training mode expands W and b_ch from the parameters at every forward.  The expansion (one small GEMM per
+/// pair of field representations, ~10⁵ values for 24 → 24 regular C4 fields with 3×3 kernels) runs on the
+/// host through `to_host`/`from_host`: it costs far less than the convolution and keeps the backend concept
+/// free of basis bookkeeping.  `export_conv()` expands once and returns a plain `Conv` — identical output, the
+/// cost of an ordinary CNN at inference (the paper's "no extra cost", DESIGN.md §1).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "eqr/backends/concepts.hpp"
+#include "eqr/config.hpp"
+#include "eqr/core/padding.hpp"
+#include "eqr/groups/concepts.hpp"
+#include "eqr/kernels/expansion.hpp"
+#include "eqr/kernels/grid_basis.hpp"
+#include "eqr/kernels/harmonic_basis.hpp"
+#include "eqr/kernels/init.hpp"
+#include "eqr/layers/concepts.hpp"
+#include "eqr/layers/conv.hpp"
+#include "eqr/nn/init.hpp"
+#include "eqr/nn/parameter.hpp"
+#include "eqr/operators/random.hpp"
+#include "eqr/reps/field_type.hpp"
+
+namespace eqr {
+
+/// Which steerable basis an equivariant convolution is learned in (DESIGN.md §3, §5).
+/// - `harmonic`: e2cnn's basis (any C_M, D_M), parameter-compatible with e2cnn;
+/// - `grid`: the exact solution of the kernel constraint on the k×k grid (C1, C2, C4, D1, D2, D4 only).
+enum class BasisSolver { harmonic, grid };
+
+/// "harmonic" or "grid".
+[[nodiscard]] constexpr std::string_view name(BasisSolver s) noexcept { return s == BasisSolver::grid ? "grid" : "harmonic"; }
+
+/// Parses "harmonic" or "grid"; anything else is a value_error naming what was found.
+[[nodiscard]] inline BasisSolver parse_basis_solver(std::string_view text) {
+  if (text == "harmonic") return BasisSolver::harmonic;
+  if (text == "grid") return BasisSolver::grid;
+  throw value_error(detail::concat("basis solver: expected 'harmonic' or 'grid', found '", text, "'"));
+}
+
+/// The options of an equivariant convolution (the field types are the layer's template arguments): the kernel
+/// size is required, the rest are chained setters —
+/// `EquivariantConvOptions(3).padding(Padding::replicate).bias(true).basis(BasisSolver::grid).init(nn::Init::zeros)`.
+/// Defaults: zeros padding, with bias, harmonic basis (e2cnn's options), e2cnn's He init, seed 0.
+class EquivariantConvOptions {
+ public:
+  /// Options for k×k kernels (k odd; checked when the layer is built).
+  explicit EquivariantConvOptions(int kernel_size) : k_(kernel_size) {}
+
+  /// How the input is extended beyond its border (default zeros; the paper uses replicate).
+  EquivariantConvOptions& padding(Padding p) { padding_ = p; return *this; }
+  /// Whether the layer has a learnable invariant bias (one scalar per trivial irrep of the output; default true).
+  EquivariantConvOptions& bias(bool b) { bias_ = b; return *this; }
+  /// The basis solver (default harmonic).
+  EquivariantConvOptions& basis(BasisSolver s) { basis_ = s; return *this; }
+  /// The options of the harmonic basis (rings, widths, cutoff; default e2cnn's).
+  EquivariantConvOptions& harmonic(HarmonicOptions o) { harmonic_ = std::move(o); return *this; }
+  /// The coefficient initialiser: e2cnn (default, generalised He), he (variance 2/N_o) or zeros; the bias
+  /// always starts at zero.
+  EquivariantConvOptions& init(nn::Init i) { init_ = i; return *this; }
+  /// The seed of the initialiser's random source.
+  EquivariantConvOptions& seed(std::uint64_t s) { seed_ = s; return *this; }
+
+  int kernel_size() const { return k_; }
+  Padding padding() const { return padding_; }
+  bool bias() const { return bias_; }
+  BasisSolver basis() const { return basis_; }
+  const HarmonicOptions& harmonic() const { return harmonic_; }
+  nn::Init init() const { return init_; }
+  std::uint64_t seed() const { return seed_; }
+
+ private:
+  int k_;
+  Padding padding_ = Padding::zeros;
+  bool bias_ = true;
+  BasisSolver basis_ = BasisSolver::harmonic;
+  HarmonicOptions harmonic_{};
+  nn::Init init_ = nn::Init::e2cnn;
+  std::uint64_t seed_ = 0;
+};
+
+/// A G-equivariant convolution from feature maps of type In to type Out on backend B (an `EquivariantLayer`).
+/// Parameters: "coefficients" (1 × n_c × 1 × 1, the basis coefficients in the expansion's order, which is
+/// e2cnn's) and, if enabled and the output has trivial irreps, "bias" (1 × n_β × 1 × 1).
+template <FiniteGroup G, FieldTypeOf<G> In, FieldTypeOf<G> Out, TensorBackend B>
+class EquivariantConv {
+ public:
+  using backend = B;
+  using group = G;
+  using in_type = In;
+  using out_type = Out;
+  using tensor = typename B::tensor_type;
+  using scalar = typename B::scalar_type;
+  using expansion_type = KernelExpansion<In, Out, scalar>;
+
+  /// What `backward` needs: the input and the filter expanded at that forward.
+  struct context {
+    tensor x;
+    tensor weight;
+  };
+
+  /// Builds the basis of every field pair and initialises the parameters (`reset_parameters`).
+  /// Throws value_error for an even kernel size, the grid basis on a group that does not preserve the grid,
+  /// an initialiser other than e2cnn/he/zeros, or field types between which no equivariant kernel exists.
+  explicit EquivariantConv(EquivariantConvOptions options) : options_(std::move(options)) {
+    expansion_ = std::make_shared<const expansion_type>(make_expansion(options_));
+    EQR_EXPECTS(expansion_->coefficient_count() > 0, value_error, "EquivariantConv ", In::name(), " -> ", Out::name(),
+                ": expected a non-empty steerable basis for ", options_.kernel_size(), "x", options_.kernel_size(),
+                " kernels (", name(options_.basis()), "), found none: no equivariant kernel maps these fields");
+    EQR_EXPECTS(options_.init() != nn::Init::pytorch_default, value_error,
+                "EquivariantConv: expected init 'e2cnn', 'he' or 'zeros', found 'pytorch_default' (plain Conv only)");
+    has_bias_ = options_.bias() && expansion_->bias_count() > 0;
+    reset_parameters();
+  }
+
+  /// Re-draws the coefficients from the options' initialiser and seed; the bias is set to zero.
+  void reset_parameters() {
+    const auto n = static_cast<std::size_t>(expansion_->coefficient_count());
+    std::vector<scalar> c(n, scalar(0));
+    if (options_.init() != nn::Init::zeros) {
+      const auto variances =
+          coefficient_variances(*expansion_, options_.init() == nn::Init::he ? InitScheme::he : InitScheme::e2cnn_he);
+      Random rng(options_.seed());
+      for (std::size_t i = 0; i < n; ++i) c[i] = static_cast<scalar>(std::sqrt(variances[i]) * rng.normal());
+    }
+    coefficients_ = nn::Parameter<B>(B::from_host({1, n, 1, 1}, c));
+    if (has_bias_) bias_ = nn::Parameter<B>(B::zeros({1, static_cast<std::size_t>(expansion_->bias_count()), 1, 1}));
+  }
+
+  /// y = (E c) ⋆ x̃ + P β, expanding the filter now (training mode); stores x and the filter in ctx.
+  tensor forward(const tensor& x, context& ctx) const {
+    check_input(x);
+    ctx.x = x;
+    ctx.weight = expanded_filter();
+    return has_bias_ ? B::conv2d(x, ctx.weight, expanded_bias(), options_.padding())
+                     : B::conv2d(x, ctx.weight, options_.padding());
+  }
+  /// y = (E c) ⋆ x̃ + P β (expands the filter at every call; use `export_conv` for repeated inference).
+  tensor forward(const tensor& x) const {
+    context ctx;
+    return forward(x, ctx);
+  }
+  /// dx = (∂y/∂x)ᵀ dy; adds Eᵀ(∂L/∂W) to the coefficients' gradient and Pᵀ(∂L/∂b) to the bias gradient.
+  tensor backward(const context& ctx, const tensor& dy) {
+    const std::size_t k = static_cast<std::size_t>(options_.kernel_size());
+    const auto dw = B::to_host(B::conv2d_backward_weights(ctx.x, dy, k, options_.padding()));
+    std::vector<scalar> dc(static_cast<std::size_t>(expansion_->coefficient_count()));
+    expansion_->expand_transpose(dw, dc);
+    B::axpy(scalar(1), B::from_host(B::shape(coefficients_.grad), dc), coefficients_.grad);
+    if (has_bias_) {
+      const auto db_channels = B::to_host(B::conv2d_backward_bias(dy));
+      std::vector<scalar> db(static_cast<std::size_t>(expansion_->bias_count()));
+      expansion_->expand_bias_transpose(db_channels, db);
+      B::axpy(scalar(1), B::from_host(B::shape(bias_->grad), db), bias_->grad);
+    }
+    return B::conv2d_backward_data(dy, ctx.weight, options_.padding());
+  }
+
+  /// Visits "prefix.coefficients" and, if the layer has a bias, "prefix.bias".
+  template <class F>
+  void visit_parameters(const std::string& prefix, F&& f) {
+    f(nn::child_name(prefix, "coefficients"), coefficients_);
+    if (has_bias_) f(nn::child_name(prefix, "bias"), *bias_);
+  }
+
+  /// The dense filter W = E c, C_out × C_in × k × k.
+  tensor expanded_filter() const {
+    const auto c = B::to_host(coefficients_.value);
+    std::vector<scalar> w(static_cast<std::size_t>(expansion_->filter_size()));
+    expansion_->expand(c, w);
+    const auto k = static_cast<std::size_t>(options_.kernel_size());
+    return B::from_host({static_cast<std::size_t>(Out::channels()), static_cast<std::size_t>(In::channels()), k, k}, w);
+  }
+  /// The per-channel bias P β, 1 × C_out × 1 × 1 (zeros if the layer has no bias).
+  tensor expanded_bias() const {
+    std::vector<scalar> b(static_cast<std::size_t>(Out::channels()), scalar(0));
+    if (has_bias_) expansion_->expand_bias(B::to_host(bias_->value), b);
+    return B::from_host(bias_shape(static_cast<std::size_t>(Out::channels())), b);
+  }
+
+  /// The plain convolution with the expanded filter and bias: the same output, an ordinary CNN's cost.
+  Conv<B> export_conv() const {
+    ConvOptions o(static_cast<std::size_t>(In::channels()), static_cast<std::size_t>(Out::channels()),
+                  static_cast<std::size_t>(options_.kernel_size()));
+    o.padding(options_.padding()).bias(has_bias_);
+    return Conv<B>(o, expanded_filter(), has_bias_ ? std::optional<tensor>(expanded_bias()) : std::nullopt);
+  }
+
+  const EquivariantConvOptions& options() const { return options_; }
+  const expansion_type& expansion() const { return *expansion_; }
+  const nn::Parameter<B>& coefficients() const { return coefficients_; }
+  nn::Parameter<B>& coefficients() { return coefficients_; }
+  bool has_bias() const { return has_bias_; }
+  /// The bias parameter β; throws value_error if the layer has none.
+  nn::Parameter<B>& bias() {
+    EQR_EXPECTS(has_bias_, value_error, "EquivariantConv::bias: expected a layer with bias, found one without");
+    return *bias_;
+  }
+
+ private:
+  static expansion_type make_expansion(const EquivariantConvOptions& o) {
+    if (o.basis() == BasisSolver::grid) {
+      if constexpr (GridGroup<G>) {
+        return expansion_type(o.kernel_size(), GridSolver{});
+      } else {
+        throw value_error(detail::concat("EquivariantConv: expected a group that maps the pixel grid onto itself "
+                                         "(C1, C2, C4, D1, D2, D4) for the grid basis, found ", G::name(),
+                                         "; use BasisSolver::harmonic"));
+      }
+    }
+    return expansion_type(o.kernel_size(), HarmonicSolver{o.harmonic()});
+  }
+  void check_input(const tensor& x) const {
+    EQR_EXPECTS(B::shape(x).c == static_cast<std::size_t>(In::channels()), shape_error, "EquivariantConv ",
+                In::name(), " -> ", Out::name(), ": expected an input with ", In::channels(), " channels, found ",
+                B::shape(x));
+  }
+
+  EquivariantConvOptions options_;
+  std::shared_ptr<const expansion_type> expansion_;
+  bool has_bias_ = false;
+  nn::Parameter<B> coefficients_;
+  std::optional<nn::Parameter<B>> bias_;
+};
+
+}  // namespace eqr
