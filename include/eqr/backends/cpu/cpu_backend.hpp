@@ -8,6 +8,8 @@
 /// Copies of `xt::xtensor` are deep, so `clone(t)` is a plain copy here.
 #pragma once
 
+#include "eqr/backends/cpu/detail/intrinsics.hpp"  // first: see the header
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>

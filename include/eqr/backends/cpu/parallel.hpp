@@ -2,6 +2,8 @@
 /// Data-parallel loops of the CPU backend over oneTBB: chunked elementwise loops and deterministic sums.
 #pragma once
 
+#include "eqr/backends/cpu/detail/intrinsics.hpp"  // first: see the header
+
 #include <algorithm>
 #include <cstddef>
 

@@ -14,8 +14,11 @@
 /// Pointers are dense row-major arrays of the shapes given; outputs are overwritten.
 #pragma once
 
+#include "eqr/backends/cpu/detail/intrinsics.hpp"  // first: see the header
+
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -64,13 +67,13 @@ void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shap
   // Replicate: gradient with respect to the extended image, then fold the border back (Eᵀ).
   const CorrelationGeometry g{dys.n, dys.c, dys.h, dys.w, ws.c, ws.h, 2 * r, Padding::zeros, tile_rows};
   const std::size_t he = g.h_out(), we = g.w_out();
-  std::vector<T> extended(dxs.n * dxs.c * he * we);
-  Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), extended.data());
+  const std::unique_ptr<T[]> extended(new T[dxs.n * dxs.c * he * we]);  // uninitialised: fully written next
+  Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), extended.get());
   const auto h = static_cast<std::ptrdiff_t>(dxs.h), wd = static_cast<std::ptrdiff_t>(dxs.w);
   const auto rr = static_cast<std::ptrdiff_t>(r);
   oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, dxs.n * dxs.c), [&](const auto& range) {
     for (std::size_t plane = range.begin(); plane != range.end(); ++plane) {
-      const T* src = extended.data() + plane * he * we;
+      const T* src = extended.get() + plane * he * we;
       T* out = dx + plane * dxs.plane();
       std::fill(out, out + dxs.plane(), T(0));
       for (std::ptrdiff_t a = 0; a < static_cast<std::ptrdiff_t>(he); ++a) {

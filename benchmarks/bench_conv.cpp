@@ -1,0 +1,196 @@
+// Convolution engine benchmark: a 96→96 3×3 convolution (replicate padding, batch 1) at 128² and 320²,
+// forward, backward-data and backward-weights, in GFLOP/s and as a fraction of this machine's FP32 FMA
+// peak, which is measured first with a small FMA loop on every worker thread.
+// Counters: GFLOP/s (wall clock), of_peak (GFLOP/s ÷ the all-thread peak), cpu_eff (FLOPs per process
+// CPU-second ÷ one core's peak per CPU-second).
+//
+// Usage: bench_conv [--peak-only] [Google Benchmark flags]; EQR_NUM_THREADS caps the threads.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/threads.hpp"
+
+namespace {
+
+// ---- FP32 FMA peak --------------------------------------------------------------------------------------
+
+#if defined(__AVX512F__)
+constexpr int lanes = 16;
+#elif defined(__AVX__)
+constexpr int lanes = 8;
+#else
+constexpr int lanes = 4;
+#endif
+using Vec = float __attribute__((vector_size(lanes * sizeof(float))));
+constexpr int chains = 12;  // independent accumulators: latency (4–5 cycles) × 2 FMA pipes, with margin
+
+/// Runs `rounds` × `chains` independent vector FMAs (acc ← acc·a + b); returns a value that depends on them.
+float fma_loop(long rounds) {
+  Vec acc[chains];
+  Vec a, b;
+  for (int l = 0; l < lanes; ++l) {
+    a[l] = 0.999999f;
+    b[l] = 1e-7f;
+  }
+  for (int c = 0; c < chains; ++c)
+    for (int l = 0; l < lanes; ++l) acc[c][l] = static_cast<float>(c + l);
+  for (long r = 0; r < rounds; ++r) {
+#pragma GCC unroll 12
+    for (int c = 0; c < chains; ++c) acc[c] = acc[c] * a + b;  // contracted to one FMA with -mfma
+    __asm__ volatile("" : "+x"(a));                             // keep a, b opaque: no constant folding
+  }
+  float s = 0;
+  for (int c = 0; c < chains; ++c)
+    for (int l = 0; l < lanes; ++l) s += acc[c][l];
+  return s;
+}
+
+/// CPU seconds used by the calling thread so far.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+/// A measured FP32 FMA peak: all threads together by the wall clock, and one core per CPU-second.
+struct Peak {
+  double wall_gflops = 0;      ///< GFLOP/s of `threads` threads running the loop at once (wall clock)
+  double per_core_gflops = 0;  ///< GFLOP per CPU-second of one thread (time it was not scheduled excluded)
+};
+
+/// Measures the FMA peak with `threads` threads running the loop at once (best of 5 trials).
+Peak measure_peak(int threads) {
+  const long rounds = 20'000'000;
+  const double flops_per_thread = 2.0 * lanes * chains * static_cast<double>(rounds);
+  Peak best;
+  for (int trial = 0; trial < 5; ++trial) {
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> pool;
+    std::vector<float> sink(static_cast<std::size_t>(threads));
+    std::vector<double> cpu(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (!go.load()) {
+        }
+        const double start = thread_cpu_seconds();
+        sink[static_cast<std::size_t>(t)] = fma_loop(rounds);
+        cpu[static_cast<std::size_t>(t)] = thread_cpu_seconds() - start;
+      });
+    while (ready.load() < threads) {
+    }
+    const auto start = std::chrono::steady_clock::now();
+    go.store(true);
+    for (auto& th : pool) th.join();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(sink.data());
+    best.wall_gflops = std::max(best.wall_gflops, flops_per_thread * threads / seconds / 1e9);
+    for (double c : cpu) best.per_core_gflops = std::max(best.per_core_gflops, flops_per_thread / c / 1e9);
+  }
+  return best;
+}
+
+double peak_gflops = 0;    // all threads at once, wall clock
+double peak_per_core = 0;  // one core, per CPU-second
+
+/// CPU seconds used by the whole process so far (all threads, including oneTBB workers that spin).
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// ---- convolution ----------------------------------------------------------------------------------------
+
+using B = eqr::cpu::CpuBackend<float>;
+
+B::tensor_type random_tensor(eqr::Shape4 s, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(s.numel());
+  for (auto& x : v) x = u(rng);
+  return B::from_host(s, v);
+}
+
+enum class Pass { forward, backward_data, backward_weights };
+
+void bench_conv(benchmark::State& state, Pass pass) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  const std::size_t channels = 96, k = 3;
+  const auto pad = eqr::Padding::replicate;
+  const auto x = random_tensor({1, channels, size, size}, 1);
+  const auto w = random_tensor({channels, channels, k, k}, 2);
+  const auto dy = random_tensor({1, channels, size, size}, 3);
+  const double flops = 2.0 * static_cast<double>(channels * channels * k * k * size * size);
+  double seconds = 0;
+  const double cpu_start = process_cpu_seconds();
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    if (pass == Pass::forward)
+      benchmark::DoNotOptimize(B::conv2d(x, w, pad));
+    else if (pass == Pass::backward_data)
+      benchmark::DoNotOptimize(B::conv2d_backward_data(dy, w, pad));
+    else
+      benchmark::DoNotOptimize(B::conv2d_backward_weights(x, dy, k, pad));
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  const double cpu_seconds = process_cpu_seconds() - cpu_start;
+  const double total = flops * static_cast<double>(state.iterations());
+  const double gflops = total / seconds / 1e9;
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_peak"] = gflops / peak_gflops;
+  // Work per CPU-second against one core's peak: the efficiency while the cores were ours (robust when
+  // other processes share the machine; spinning oneTBB workers count against it).
+  state.counters["cpu_eff"] = total / cpu_seconds / 1e9 / peak_per_core;
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(bench_conv, forward, Pass::forward)->Arg(128)->Arg(320)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bench_conv, backward_data, Pass::backward_data)
+    ->Arg(128)
+    ->Arg(320)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bench_conv, backward_weights, Pass::backward_weights)
+    ->Arg(128)
+    ->Arg(320)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+  const eqr::cpu::ThreadLimit limit;  // honours EQR_NUM_THREADS
+  const int threads = eqr::cpu::max_threads();
+  bool peak_only = false;
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--peak-only") == 0)
+      peak_only = true;
+    else
+      args.push_back(argv[i]);
+  }
+  const Peak single = measure_peak(1), all = measure_peak(threads);
+  peak_gflops = all.wall_gflops;
+  peak_per_core = std::max(single.per_core_gflops, all.per_core_gflops);
+  std::printf("FP32 FMA peak (%d-lane vectors, %d chains): %.1f GFLOP/s wall on 1 thread, %.1f GFLOP/s wall on %d "
+              "threads, %.1f GFLOP per core CPU-second\n",
+              lanes, chains, single.wall_gflops, all.wall_gflops, threads, peak_per_core);
+  std::printf("convolution kernel: %s\n", eqr::cpu::Im2colGemm::name());
+  if (peak_only) return 0;
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
