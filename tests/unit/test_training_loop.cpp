@@ -1,0 +1,174 @@
+// Tests of the training loop: it learns a toy denoising task, N steps + resume + N steps equals 2N steps bit
+// for bit, a non-finite loss stops it with a message naming the step, Ctrl-C (SIGINT) stops it cleanly with
+// a checkpoint, validation and the run directory's log and plot are written, and bad options are rejected.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "eqr/algorithms/learned_prox_network.hpp"
+#include "eqr/algorithms/training.hpp"
+#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/threads.hpp"
+#include "eqr/backends/cpu/training.hpp"
+
+namespace {
+
+using FB = eqr::cpu::CpuBackend<float>;
+
+/// Toy denoising pairs: smooth random images (sums of a few separable cosines) plus seeded Gaussian noise.
+eqr::PairList<FB> toy_pairs(std::size_t count, std::size_t n, std::uint64_t seed) {
+  eqr::Random rng(seed);
+  eqr::PairList<FB> list;
+  for (std::size_t k = 0; k < count; ++k) {
+    std::vector<float> clean(n * n), noisy(n * n);
+    const double a = rng.uniform() * 3, b = rng.uniform() * 3, p = rng.uniform() * 6;
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        clean[i * n + j] = static_cast<float>(0.5 + 0.4 * std::cos(a * static_cast<double>(i) / n * 3 + p) *
+                                                        std::cos(b * static_cast<double>(j) / n * 3));
+        noisy[i * n + j] = static_cast<float>(clean[i * n + j] + 0.2 * rng.normal());
+      }
+    list.pairs.push_back({FB::from_host({1, 1, n, n}, std::span<const float>(noisy)),
+                          FB::from_host({1, 1, n, n}, std::span<const float>(clean))});
+  }
+  return list;
+}
+
+std::vector<std::vector<float>> parameters_of(eqr::OrdinaryProx<FB>& net) {
+  std::vector<std::vector<float>> out;
+  net.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<FB>& p) { out.push_back(FB::to_host(p.value)); });
+  return out;
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+/// A pair source that raises SIGINT (as Ctrl-C would) when pair `trigger_call`-th is requested.
+struct InterruptingSource {
+  const eqr::PairList<FB>* base;
+  mutable int calls = 0;
+  int trigger_call;
+  std::size_t size() const { return base->size(); }
+  eqr::TrainingPair<FB> pair(std::size_t i) const {
+    if (++calls == trigger_call) std::raise(SIGINT);
+    return base->pair(i);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("training lowers the loss of a toy denoiser, and validation is logged") {
+  const eqr::cpu::ThreadLimit threads(2);
+  const auto train = toy_pairs(6, 10, 1);
+  const auto val = toy_pairs(3, 10, 2);
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 8, 5);
+  const double before = eqr::mean_loss(net, val);
+  const auto result = eqr::train(net, train, val,
+                                 eqr::TrainingOptions().steps(300).lr(3e-3).validate_every(100).progress(eqr::Progress::none));
+  const double after = eqr::mean_loss(net, val);
+  MESSAGE("validation ½·MSE before " << before << ", after " << after);
+  CHECK(after < 0.25 * before);
+  REQUIRE(result.log.size() == 300);
+  CHECK(result.steps == 300);
+  CHECK(!result.interrupted);
+  int validations = 0;
+  for (const auto& e : result.log) validations += e.val_loss.has_value();
+  CHECK(validations == 3);
+  CHECK(*result.log.back().val_loss == doctest::Approx(after).epsilon(1e-6));
+}
+
+TEST_CASE("N steps + resume + N steps equals 2N steps bit for bit, with the log continued") {
+  const eqr::cpu::ThreadLimit threads(2);
+  const auto train = toy_pairs(5, 8, 3);
+  const eqr::PairList<FB> none;
+  TempDir a("eqr_train_a"), b("eqr_train_b");
+  auto opts = eqr::TrainingOptions().lr(1e-3).seed(9).progress(eqr::Progress::none).clip_grad_norm(1.0);
+
+  auto full = eqr::make_ordinary_prox<FB>(1, 1, 6, 7);
+  const auto r_full = eqr::train(full, train, none, eqr::TrainingOptions(opts).steps(40).run_dir(a.path));
+
+  auto first = eqr::make_ordinary_prox<FB>(1, 1, 6, 7);
+  (void)eqr::train(first, train, none, eqr::TrainingOptions(opts).steps(20).run_dir(b.path));
+  auto resumed = eqr::make_ordinary_prox<FB>(1, 1, 6, 99);  // different init: everything must come from the checkpoint
+  const auto r_resumed = eqr::train(resumed, train, none, eqr::TrainingOptions(opts).steps(40).run_dir(b.path).resume(true));
+
+  CHECK(r_resumed.first_step == 20);
+  CHECK(r_resumed.steps == 40);
+  CHECK(parameters_of(full) == parameters_of(resumed));
+  REQUIRE(r_resumed.log.size() == 40);
+  for (std::size_t k = 0; k < 40; ++k) {
+    CAPTURE(k);
+    CHECK(r_resumed.log[k].step == r_full.log[k].step);
+    CHECK(r_resumed.log[k].loss == doctest::Approx(r_full.log[k].loss).epsilon(1e-7));  // CSV keeps 9 digits
+  }
+  // The run directory holds the checkpoint, the log (header + 40 rows) and the plot, and no temporary files.
+  std::ifstream log(b.path / "log.csv");
+  std::string line;
+  std::getline(log, line);
+  CHECK(line == "step,loss,val_loss,grad_norm,seconds");
+  int rows = 0;
+  while (std::getline(log, line)) ++rows;
+  CHECK(rows == 40);
+  CHECK(std::filesystem::exists(b.path / "checkpoint.eqrc"));
+  std::ifstream svg(b.path / "loss.svg");
+  std::stringstream svg_text;
+  svg_text << svg.rdbuf();
+  CHECK(svg_text.str().find("<polyline") != std::string::npos);
+  for (const auto& e : std::filesystem::directory_iterator(b.path))
+    CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
+TEST_CASE("a non-finite loss stops training with a message naming the step and the kept checkpoint") {
+  auto train = toy_pairs(1, 6, 4);
+  FB::fill(train.pairs[0].target, std::numeric_limits<float>::quiet_NaN());
+  const eqr::PairList<FB> none;
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 1);
+  CHECK_THROWS_WITH_AS(eqr::train(net, train, none, eqr::TrainingOptions().steps(5).progress(eqr::Progress::none)),
+                       doctest::Contains("training stopped at step 1: expected a finite loss, found nan; the last "
+                                         "checkpoint (step 0) is kept"),
+                       eqr::value_error);
+}
+
+TEST_CASE("Ctrl-C (SIGINT) stops training cleanly after the current step and keeps a checkpoint") {
+  const auto base = toy_pairs(3, 6, 5);
+  const InterruptingSource source{&base, 0, 7};
+  const eqr::PairList<FB> none;
+  TempDir dir("eqr_train_int");
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 2);
+  const auto r = eqr::train(net, source, none,
+                            eqr::TrainingOptions().steps(100).run_dir(dir.path).progress(eqr::Progress::none));
+  CHECK(r.interrupted);
+  CHECK(r.steps == 7);  // the step during which SIGINT arrived completes; the next one does not start
+  auto reloaded = eqr::make_ordinary_prox<FB>(1, 1, 4, 3);
+  eqr::nn::load_checkpoint(dir.path / "checkpoint.eqrc", reloaded);
+  CHECK(parameters_of(reloaded) == parameters_of(net));
+}
+
+TEST_CASE("invalid training options are rejected with what was expected and found") {
+  const auto train = toy_pairs(1, 6, 6);
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 1);
+  const auto quiet = eqr::TrainingOptions().progress(eqr::Progress::none);
+  CHECK_THROWS_WITH_AS(eqr::train(net, train, train, eqr::TrainingOptions(quiet).lr(-1)), doctest::Contains("positive learning rate, found -1"),
+                       eqr::value_error);
+  CHECK_THROWS_WITH_AS(eqr::train(net, train, train, eqr::TrainingOptions(quiet).batch(0)), doctest::Contains("batch size >= 1, found 0"),
+                       eqr::value_error);
+  CHECK_THROWS_WITH_AS(eqr::train(net, train, train, eqr::TrainingOptions(quiet).resume(true)),
+                       doctest::Contains("needs a run directory"), eqr::value_error);
+  const eqr::PairList<FB> none;
+  CHECK_THROWS_WITH_AS(eqr::train(net, none, none, quiet), doctest::Contains("at least one training pair"),
+                       eqr::value_error);
+}
