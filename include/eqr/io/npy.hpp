@@ -50,6 +50,18 @@ concept NpyScalar = std::same_as<T, float> || std::same_as<T, double> || std::sa
                     std::same_as<T, std::complex<double>> || std::same_as<T, std::int32_t> ||
                     std::same_as<T, std::int64_t> || std::same_as<T, std::uint8_t>;
 
+namespace detail {
+/// The real type of a scalar: T itself, or V for std::complex<V>.
+template <class T>
+struct real_of {
+  using type = T;
+};
+template <class V>
+struct real_of<std::complex<V>> {
+  using type = V;
+};
+}  // namespace detail
+
 /// The dtype that stores `T` on disk.
 template <NpyScalar T>
 inline constexpr DType dtype_of = std::same_as<T, float>                  ? DType::float32
@@ -133,32 +145,36 @@ class NpyArray {
   template <NpyScalar T>
   xt::xarray<T> as() const {
     xt::xarray<T> out = xt::xarray<T>::from_shape(shape_);
-    constexpr bool target_complex = std::same_as<T, std::complex<float>> || std::same_as<T, std::complex<double>>;
-    EQR_EXPECTS(target_complex || !is_complex(), value_error, "expected a real array, found ", dtype_name(dtype_),
+    EQR_EXPECTS(is_complex_v<T> || !is_complex(), value_error, "expected a real array, found ", dtype_name(dtype_),
                 " (take the magnitude or the real part first)");
     std::visit(
         [&out](const auto& v) {
           using S = typename std::decay_t<decltype(v)>::value_type;
-          constexpr bool source_complex =
-              std::same_as<S, std::complex<float>> || std::same_as<S, std::complex<double>>;
-          if constexpr (source_complex && !target_complex) {
-            // Unreachable: rejected above.
-          } else if constexpr (source_complex && target_complex) {
-            using R = typename T::value_type;
-            std::transform(v.begin(), v.end(), out.begin(),
-                           [](const S& s) { return T(static_cast<R>(s.real()), static_cast<R>(s.imag())); });
-          } else if constexpr (target_complex) {
-            using R = typename T::value_type;
-            std::transform(v.begin(), v.end(), out.begin(), [](const S& s) { return T(static_cast<R>(s)); });
-          } else {
-            std::transform(v.begin(), v.end(), out.begin(), [](const S& s) { return static_cast<T>(s); });
-          }
+          std::transform(v.begin(), v.end(), out.begin(), [](const S& x) { return convert<T>(x); });
         },
         storage_);
     return out;
   }
 
  private:
+  template <class U>
+  static constexpr bool is_complex_v = std::same_as<U, std::complex<float>> || std::same_as<U, std::complex<double>>;
+
+  /// One element converted to `T` (complex → real is never called: `as` refuses it beforehand).
+  template <class T, class S>
+  static T convert(const S& x) {
+    using R = typename detail::real_of<T>::type;
+    if constexpr (is_complex_v<S> && is_complex_v<T>) {
+      return T(static_cast<R>(x.real()), static_cast<R>(x.imag()));
+    } else if constexpr (is_complex_v<S>) {
+      return static_cast<T>(x.real());
+    } else if constexpr (is_complex_v<T>) {
+      return T(static_cast<R>(x));
+    } else {
+      return static_cast<T>(x);
+    }
+  }
+
   DType dtype_;
   std::vector<std::size_t> shape_;
   Storage storage_;
