@@ -96,15 +96,18 @@ TEST_CASE_TEMPLATE_INVOKE(expansion_suite, Layer<MixedIn, MixedOut>, Layer<Dihed
 TEST_CASE("coefficient order follows e2cnn: pairs sorted by representation names, then out field, in field") {
   const KernelExpansion<MixedIn, MixedOut, double> expansion(3);
   const auto& blocks = expansion.blocks();
-  // Names: in {trivial, regular, irrep_2}, out {regular, irrep_1, trivial}; sorted pairs start with
-  // (irrep_2, irrep_1), (irrep_2, regular), (irrep_2, trivial), (regular, irrep_1), ...
+  // e2cnn's names: in {irrep_0 (trivial), regular, irrep_2}, out {regular, irrep_1, irrep_0}; sorted pairs:
+  // (irrep_0, irrep_0), (irrep_0, irrep_1), (irrep_0, regular), (irrep_2, irrep_0), ..., (regular, regular).
   REQUIRE(blocks.size() == 9);
-  CHECK(blocks[0].in_representation.name == "irrep_2");
-  CHECK(blocks[0].out_representation.name == "irrep_1");
-  CHECK(blocks[4].in_representation.name == "regular");
-  CHECK(blocks[4].out_representation.name == "regular");
-  CHECK(blocks[4].in_fields == std::vector<int>{1, 2});
-  CHECK(blocks[4].out_fields == std::vector<int>{0, 1});
+  CHECK(blocks[0].in_representation.name == "trivial");
+  CHECK(blocks[0].out_representation.name == "trivial");
+  CHECK(blocks[1].out_representation.name == "irrep_1");
+  CHECK(blocks[3].in_representation.name == "irrep_2");
+  CHECK(blocks[3].out_representation.name == "trivial");
+  CHECK(blocks[8].in_representation.name == "regular");
+  CHECK(blocks[8].out_representation.name == "regular");
+  CHECK(blocks[8].in_fields == std::vector<int>{1, 2});
+  CHECK(blocks[8].out_fields == std::vector<int>{0, 1});
   int offset = 0;
   for (const auto& block : blocks) {
     CHECK(block.coefficient_offset == offset);
@@ -113,12 +116,12 @@ TEST_CASE("coefficient order follows e2cnn: pairs sorted by representation names
   CHECK(expansion.coefficient_count() == offset);
   // Within the regular→regular block: out field outer, in field inner, then the 24 basis elements.
   const auto info = expansion.coefficient_info();
-  const int at = blocks[4].coefficient_offset;
+  const int at = blocks[8].coefficient_offset;
   CHECK(info[at].out_field == 0);
   CHECK(info[at].in_field == 1);
   CHECK(info[at + 24].in_field == 2);
   CHECK(info[at + 48].out_field == 1);
-  CHECK(blocks[4].basis.size() == 24);
+  CHECK(blocks[8].basis.size() == 24);
 }
 
 TEST_CASE("one coefficient expands to one basis element; sizes of the paper's hidden layer") {

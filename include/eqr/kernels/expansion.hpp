@@ -6,7 +6,9 @@
 /// representations: a layer with one field type in and one out (e.g. 24 regular → 24 regular) is one GEMM.
 ///
 /// Coefficient order (e2cnn's `BlocksBasisExpansion`, so trained weights line up with e2cnn's): the distinct
-/// pairs (input representation name, output representation name), sorted by those names; within a pair, the
+/// pairs (input representation name, output representation name), sorted by e2cnn's names of them (the
+/// trivial representation is "irrep_0", resp. "irrep_0,0"; other direct sums keep our name, which e2cnn's need
+/// not match); within a pair, the
 /// output fields of that representation in channel order, then the input fields, then the basis elements of
 /// the pair (the solver's order).  So the coefficients of a pair form a row-major matrix
 /// (n_out_fields · n_in_fields) × basis size.
@@ -27,6 +29,7 @@
 #include "eqr/kernels/harmonic_basis.hpp"
 #include "eqr/kernels/sampled_basis.hpp"
 #include "eqr/reps/field_type.hpp"
+#include "eqr/reps/irreps.hpp"
 #include "eqr/reps/representations.hpp"
 
 namespace eqr {
@@ -86,11 +89,11 @@ class KernelExpansion {
     check_kernel_size(k);
     in_fields_ = In::fields();
     out_fields_ = Out::fields();
-    // The distinct representations, paired and sorted by name (e2cnn's `sorted(_representations_pairs)`).
+    // The distinct representations, paired and sorted by e2cnn's names (its `sorted(_representations_pairs)`).
     std::vector<std::pair<std::string, std::string>> pairs;
     for (const auto& fi : in_fields_)
       for (const auto& fo : out_fields_) {
-        std::pair<std::string, std::string> key{fi.representation.name, fo.representation.name};
+        std::pair<std::string, std::string> key{e2cnn_name(fi.representation), e2cnn_name(fo.representation)};
         if (std::find(pairs.begin(), pairs.end(), key) == pairs.end()) pairs.push_back(key);
       }
     std::sort(pairs.begin(), pairs.end());
@@ -98,9 +101,9 @@ class KernelExpansion {
     for (const auto& [in_name, out_name] : pairs) {
       Block block;
       for (int f = 0; f < static_cast<int>(in_fields_.size()); ++f)
-        if (in_fields_[f].representation.name == in_name) block.in_fields.push_back(f);
+        if (e2cnn_name(in_fields_[f].representation) == in_name) block.in_fields.push_back(f);
       for (int f = 0; f < static_cast<int>(out_fields_.size()); ++f)
-        if (out_fields_[f].representation.name == out_name) block.out_fields.push_back(f);
+        if (e2cnn_name(out_fields_[f].representation) == out_name) block.out_fields.push_back(f);
       block.in_representation = in_fields_[block.in_fields.front()].representation;
       block.out_representation = out_fields_[block.out_fields.front()].representation;
       block.basis = solver.template solve<group>(block.in_representation, block.out_representation, k);
@@ -212,6 +215,15 @@ class KernelExpansion {
   }
 
  private:
+  /// The name e2cnn gives a field's representation, which orders the coefficient blocks: e2cnn calls the
+  /// trivial representation by its irrep name ("irrep_0" for C_M, "irrep_0,0" for D_M); "regular" and the
+  /// irreps' names ("irrep_k", "irrep_j,k") are the same in both libraries.
+  static std::string e2cnn_name(const RepresentationData<group>& rep) {
+    if (rep.size == 1 && rep.irreps.size() == 1 && rep.irreps.front() == IrrepId{0, 0})
+      return irrep_name<group>(IrrepId{0, 0});
+    return rep.name;
+  }
+
   /// Calls f(row, col, at, k²) for every k×k tap plane of a block: row (out field j, in field i) and column
   /// (a·d_in + b)·k² of the block's expansion, and offset `at` of channel pair (o, i) in the dense filter.
   template <class F>
