@@ -28,6 +28,9 @@ concept MetricScalar = std::same_as<T, float> || std::same_as<T, double>;
 
 namespace detail {
 
+/// This namespace would hide eqr::detail inside eqr::metrics; re-export the message builder.
+using ::eqr::detail::concat;
+
 template <class S>
 std::string shape_text(const S& shape) {
   std::string s = "(";

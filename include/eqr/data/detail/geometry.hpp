@@ -9,6 +9,8 @@
 #include <numbers>
 #include <utility>
 
+#include "eqr/config.hpp"
+
 namespace eqr::data {
 
 /// The floating-point types images are rendered and resampled in.
@@ -18,6 +20,10 @@ concept ImageScalar = std::same_as<T, float> || std::same_as<T, double>;
 }  // namespace eqr::data
 
 namespace eqr::data::detail {
+
+/// This namespace would hide eqr::detail inside eqr::data; re-export the message builder so that code in
+/// eqr::data can keep writing `detail::concat(...)` as everywhere else in the library.
+using ::eqr::detail::concat;
 
 /// {cos θ, sin θ}, with exact 0/±1 values when θ is within 1e-12 (relative to π/2) of a multiple of π/2.
 inline std::pair<double, double> cos_sin(double angle) {

@@ -16,6 +16,9 @@
 
 namespace eqr::io::detail {
 
+/// This namespace would hide eqr::detail inside eqr::io; re-export the message builder.
+using ::eqr::detail::concat;
+
 /// The dtypes read and written: little-endian numbers and one-byte integers/booleans.
 enum class DType { float32, float64, complex64, complex128, int32, int64, uint8, boolean };
 
