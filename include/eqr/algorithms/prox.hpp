@@ -108,11 +108,18 @@ class Box {
   /// True if the box is the whole line (projection is the identity).
   [[nodiscard]] bool is_unbounded() const { return std::isinf(lower_) && std::isinf(upper_); }
 
+  /// The bounds as values of T, {lower, upper}, those beyond T's finite range replaced by its extremes
+  /// (so that clamping with them never produces an infinity).
+  template <RealScalar T>
+  [[nodiscard]] std::pair<T, T> limits() const {
+    const T lo = lower_ < double(std::numeric_limits<T>::lowest()) ? std::numeric_limits<T>::lowest() : T(lower_);
+    const T hi = upper_ > double(std::numeric_limits<T>::max()) ? std::numeric_limits<T>::max() : T(upper_);
+    return {lo, hi};
+  }
   /// The projection of one value onto [lower, upper] (bounds beyond T's range act as no bound).
   template <RealScalar T>
   [[nodiscard]] T clamp(T v) const {
-    const T lo = lower_ < double(std::numeric_limits<T>::lowest()) ? std::numeric_limits<T>::lowest() : T(lower_);
-    const T hi = upper_ > double(std::numeric_limits<T>::max()) ? std::numeric_limits<T>::max() : T(upper_);
+    const auto [lo, hi] = limits<T>();
     return std::min(std::max(v, lo), hi);
   }
   /// prox_{τ ι}(x) = Π_{[lower, upper]}(x), entrywise (independent of τ).
@@ -126,7 +133,8 @@ class Box {
   template <RealScalar T>
   void project_in_place(xt::xtensor<T, 4>& u) const {
     if (is_unbounded()) return;
-    for (auto& v : u) v = clamp(v);
+    const auto [lo, hi] = limits<T>();
+    for (auto& v : u) v = std::min(std::max(v, lo), hi);
   }
   /// ι(u): 0 if every entry lies in the box, +∞ otherwise (NaN entries count as outside).
   template <RealScalar T>

@@ -179,21 +179,25 @@ xt::xtensor<T, 4> TvProx<T>::prox(const xt::xtensor<T, 4>& v, T tau) {
   const bool track = options_.tolerance() > 0.0;
 
   // u = Π_C(v + λ div q), row by row; returns Σ (u_new − u_old)² over the row when tracking changes.
+  const T lo = box.limits<T>().first, hi = box.limits<T>().second;
   auto primal_row = [&](const T* q, std::size_t n, std::size_t i) {
     double change = 0, size = 0;
-    thread_local std::vector<T> div;
-    div.resize(d.w);
+    T* __restrict div = detail::tv::scratch_row<T>(d.w);
     for (std::size_t c = 0; c < d.c; ++c) {
-      detail::tv::divergence_row(q, div.data(), d, n, c, i);
+      detail::tv::divergence_row(q, div, d, n, c, i);
       const std::size_t at = d.image(n, c) + i * d.w;
-      for (std::size_t j = 0; j < d.w; ++j) {
-        const T value = box.clamp<T>(vp[at + j] + lambda * div[j]);
-        if (track) {
-          const double delta = double(value) - double(up[at + j]);
+      const T* __restrict vr = vp + at;
+      T* __restrict ur = up + at;
+      if (track) {
+        for (std::size_t j = 0; j < d.w; ++j) {
+          const T value = std::min(std::max(vr[j] + lambda * div[j], lo), hi);
+          const double delta = double(value) - double(ur[j]);
           change += delta * delta;
           size += double(value) * double(value);
+          ur[j] = value;
         }
-        up[at + j] = value;
+      } else {
+        for (std::size_t j = 0; j < d.w; ++j) ur[j] = std::min(std::max(vr[j] + lambda * div[j], lo), hi);
       }
     }
     return std::pair<double, double>{change, size};
@@ -214,30 +218,8 @@ xt::xtensor<T, 4> TvProx<T>::prox(const xt::xtensor<T, 4>& v, T tau) {
     t = t_next;
     // p_k = Π(r_k + ∇u_k/(8λ)),  r_{k+1} = p_k + β (p_k − p_{k−1}),  pointwise over all channels.
     detail::tv::for_each_row(d, [&](std::size_t n, std::size_t i) {
-      const bool last_row = i + 1 == d.h;
-      for (std::size_t j = 0; j < d.w; ++j) {
-        const std::size_t at = i * d.w + j;
-        T s = 0;
-        for (std::size_t c = 0; c < d.c; ++c) {
-          const T* row = up + d.image(n, c) + i * d.w;
-          const T gi = last_row ? T(0) : row[j + d.w] - row[j];
-          const T gj = j + 1 < d.w ? row[j + 1] - row[j] : T(0);
-          const T a = rp[d.field(n, c, 0) + at] + step * gi, b = rp[d.field(n, c, 1) + at] + step * gj;
-          s += a * a + b * b;
-        }
-        const T scale = s > T(1) ? T(1) / std::sqrt(s) : T(1);
-        for (std::size_t c = 0; c < d.c; ++c) {
-          const T* row = up + d.image(n, c) + i * d.w;
-          const T gi = last_row ? T(0) : row[j + d.w] - row[j];
-          const T gj = j + 1 < d.w ? row[j + 1] - row[j] : T(0);
-          for (std::size_t comp = 0; comp < 2; ++comp) {
-            const std::size_t e = d.field(n, c, comp) + at;
-            const T p_new = (rp[e] + step * (comp == 0 ? gi : gj)) * scale;
-            rp[e] = p_new + beta * (p_new - pp[e]);
-            pp[e] = p_new;
-          }
-        }
-      }
+      detail::tv::ascend_project_row(up, rp, step, T(1), d, n, i);
+      detail::tv::momentum_row(rp, pp, beta, d, n, i);
     });
     last_iterations_ = k + 1;
     if (track && k > 0 && size > 0.0 && std::sqrt(change / size) < options_.tolerance()) break;
