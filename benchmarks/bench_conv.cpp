@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -113,7 +114,9 @@ double process_cpu_seconds() {
 
 // ---- convolution ----------------------------------------------------------------------------------------
 
-using B = eqr::cpu::CpuBackend<float>;
+using Micro = eqr::cpu::Im2colMicrokernel;
+using Gemm = eqr::cpu::Im2colGemm;
+using B = eqr::cpu::CpuBackend<float, Micro>;  // tensors are the same for every kernel
 
 B::tensor_type random_tensor(eqr::Shape4 s, unsigned seed) {
   std::mt19937 rng(seed);
@@ -125,7 +128,9 @@ B::tensor_type random_tensor(eqr::Shape4 s, unsigned seed) {
 
 enum class Pass { forward, backward_data, backward_weights };
 
+template <eqr::cpu::ConvKernel Kernel>
 void bench_conv(benchmark::State& state, Pass pass) {
+  using K = eqr::cpu::CpuBackend<float, Kernel>;
   const auto size = static_cast<std::size_t>(state.range(0));
   const std::size_t channels = 96, k = 3;
   const auto pad = eqr::Padding::replicate;
@@ -138,11 +143,11 @@ void bench_conv(benchmark::State& state, Pass pass) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     if (pass == Pass::forward)
-      benchmark::DoNotOptimize(B::conv2d(x, w, pad));
+      benchmark::DoNotOptimize(K::conv2d(x, w, pad));
     else if (pass == Pass::backward_data)
-      benchmark::DoNotOptimize(B::conv2d_backward_data(dy, w, pad));
+      benchmark::DoNotOptimize(K::conv2d_backward_data(dy, w, pad));
     else
-      benchmark::DoNotOptimize(B::conv2d_backward_weights(x, dy, k, pad));
+      benchmark::DoNotOptimize(K::conv2d_backward_weights(x, dy, k, pad));
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   const double cpu_seconds = process_cpu_seconds() - cpu_start;
@@ -157,17 +162,45 @@ void bench_conv(benchmark::State& state, Pass pass) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(bench_conv, forward, Pass::forward)->Arg(128)->Arg(320)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(bench_conv, backward_data, Pass::backward_data)
-    ->Arg(128)
-    ->Arg(320)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(bench_conv, backward_weights, Pass::backward_weights)
-    ->Arg(128)
-    ->Arg(320)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+/// The im2col + microkernel engine (the default on AVX-512 targets).
+void microkernel(benchmark::State& state, Pass pass) { bench_conv<Micro>(state, pass); }
+/// The im2col + Eigen GEMM engine.
+void eigen_gemm(benchmark::State& state, Pass pass) { bench_conv<Gemm>(state, pass); }
+
+#define EQR_BENCH_CONV(engine)                                                                              \
+  BENCHMARK_CAPTURE(engine, forward, Pass::forward)->Arg(128)->Arg(320)->UseRealTime()->Unit(benchmark::kMillisecond); \
+  BENCHMARK_CAPTURE(engine, backward_data, Pass::backward_data)                                            \
+      ->Arg(128)                                                                                           \
+      ->Arg(320)                                                                                           \
+      ->UseRealTime()                                                                                      \
+      ->Unit(benchmark::kMillisecond);                                                                     \
+  BENCHMARK_CAPTURE(engine, backward_weights, Pass::backward_weights)                                      \
+      ->Arg(128)                                                                                           \
+      ->Arg(320)                                                                                           \
+      ->UseRealTime()                                                                                      \
+      ->Unit(benchmark::kMillisecond)
+
+EQR_BENCH_CONV(microkernel);
+EQR_BENCH_CONV(eigen_gemm);
+
+/// Before timing: the two kernels, as compiled here (with the host's vector instructions, unlike the unit
+/// tests), agree on a problem with ragged register blocks; returns the largest relative difference.
+double cross_check() {
+  using G = eqr::cpu::CpuBackend<float, Gemm>;
+  const auto x = random_tensor({2, 13, 9, 37}, 4), w = random_tensor({25, 13, 3, 3}, 5);
+  const auto dy = random_tensor({2, 25, 9, 37}, 6);
+  double worst = 0;
+  auto compare = [&](const B::tensor_type& a, const B::tensor_type& b) {
+    const double scale = std::sqrt(B::squared_norm(b));
+    worst = std::max(worst, std::sqrt(B::squared_norm(B::subtract(a, b))) / scale);
+  };
+  for (auto pad : {eqr::Padding::zeros, eqr::Padding::replicate}) {
+    compare(B::conv2d(x, w, pad), G::conv2d(x, w, pad));
+    compare(B::conv2d_backward_data(dy, w, pad), G::conv2d_backward_data(dy, w, pad));
+    compare(B::conv2d_backward_weights(x, dy, 3, pad), G::conv2d_backward_weights(x, dy, 3, pad));
+  }
+  return worst;
+}
 
 int main(int argc, char** argv) {
   const eqr::cpu::ThreadLimit limit;  // honours EQR_NUM_THREADS
@@ -186,7 +219,13 @@ int main(int argc, char** argv) {
   std::printf("FP32 FMA peak (%d-lane vectors, %d chains): %.1f GFLOP/s wall on 1 thread, %.1f GFLOP/s wall on %d "
               "threads, %.1f GFLOP per core CPU-second\n",
               lanes, chains, single.wall_gflops, all.wall_gflops, threads, peak_per_core);
-  std::printf("convolution kernel: %s\n", eqr::cpu::Im2colGemm::name());
+  std::printf("default convolution kernel here: %s\n", eqr::cpu::DefaultConvKernel::name());
+  const double difference = cross_check();
+  std::printf("%s vs %s: relative difference %.1e\n", Micro::name(), Gemm::name(), difference);
+  if (!(difference < 1e-5)) {
+    std::fprintf(stderr, "the convolution kernels disagree: relative difference %g\n", difference);
+    return 1;
+  }
   if (peak_only) return 0;
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/conv/im2col_microkernel.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 
 namespace {
@@ -109,15 +110,22 @@ struct Case {
   std::size_t c_out, k;
 };
 
-// Odd kernel sizes 1, 3, 5; non-square images; N > 1; C_in ≠ C_out; images smaller than the kernel.
-const std::vector<Case> cases = {{{2, 3, 7, 10}, 4, 3}, {{1, 2, 6, 5}, 5, 5}, {{3, 4, 5, 9}, 2, 1},
-                                 {{1, 1, 1, 1}, 1, 3}, {{2, 2, 3, 4}, 3, 5}, {{1, 5, 9, 6}, 5, 3}};
+// Odd kernel sizes 1, 3, 5; non-square images; N > 1; C_in ≠ C_out; images smaller than the kernel; channel
+// counts and widths that are not multiples of the microkernel's register block (up to 12 channels × 32 pixels).
+const std::vector<Case> cases = {{{2, 3, 7, 10}, 4, 3}, {{1, 2, 6, 5}, 5, 5},   {{3, 4, 5, 9}, 2, 1},
+                                 {{1, 1, 1, 1}, 1, 3},  {{2, 2, 3, 4}, 3, 5},   {{1, 5, 9, 6}, 5, 3},
+                                 {{1, 7, 4, 37}, 14, 3}, {{2, 13, 3, 33}, 25, 1}};
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("conv2d forward, backward-data, backward-weights and bias match the direct reference", T, float,
-                   double) {
-  using B = eqr::cpu::CpuBackend<T>;
+// Every inner kernel, float and double (the default kernel is one of the two).
+#define EQR_CONV_BACKENDS                                                                                    \
+  eqr::cpu::CpuBackend<float, eqr::cpu::Im2colGemm>, eqr::cpu::CpuBackend<double, eqr::cpu::Im2colGemm>,     \
+      eqr::cpu::CpuBackend<float, eqr::cpu::Im2colMicrokernel>, eqr::cpu::CpuBackend<double, eqr::cpu::Im2colMicrokernel>
+
+TEST_CASE_TEMPLATE("conv2d forward, backward-data, backward-weights and bias match the direct reference", B,
+                   EQR_CONV_BACKENDS) {
+  using T = typename B::scalar_type;
   unsigned seed = 1;
   for (const Case& cs : cases) {
     for (Padding pad : {Padding::zeros, Padding::replicate}) {
@@ -155,8 +163,9 @@ TEST_CASE_TEMPLATE("conv2d forward, backward-data, backward-weights and bias mat
   }
 }
 
-TEST_CASE_TEMPLATE("the im2col tiling does not change the result", T, float, double) {
-  using Kernel = eqr::cpu::Im2colGemm;
+TEST_CASE_TEMPLATE("the im2col tiling does not change the result", B, EQR_CONV_BACKENDS) {
+  using T = typename B::scalar_type;
+  using Kernel = typename B::kernel_type;
   const Shape4 xs{2, 3, 11, 8}, ws{4, 3, 3, 3};
   const auto xv = random_values<T>(xs.numel(), 7), wv = random_values<T>(ws.numel(), 8);
   const auto gv = random_values<T>(xs.n * ws.n * xs.plane(), 9);
@@ -179,8 +188,9 @@ TEST_CASE_TEMPLATE("the im2col tiling does not change the result", T, float, dou
   }
 }
 
-TEST_CASE("backward passes equal central finite differences in double (both paddings, k = 1, 3, 5)") {
-  using B = eqr::cpu::CpuBackend<double>;
+TEST_CASE_TEMPLATE("backward passes equal central finite differences in double (both paddings, k = 1, 3, 5)", B,
+                   eqr::cpu::CpuBackend<double, eqr::cpu::Im2colGemm>,
+                   eqr::cpu::CpuBackend<double, eqr::cpu::Im2colMicrokernel>) {
   const double eps = 1e-3;
   unsigned seed = 100;
   for (const Case& cs : {Case{{2, 2, 5, 6}, 3, 3}, Case{{1, 3, 4, 7}, 2, 5}, Case{{2, 2, 3, 5}, 2, 1}}) {
@@ -232,8 +242,9 @@ TEST_CASE("replicate backward-data adds the gradient of clamped taps onto the bo
         std::vector<double>{0, 1, 1});
 }
 
-TEST_CASE_TEMPLATE("adjoint identities ⟨conv(x, w), y⟩ = ⟨x, bwd_data(y)⟩ = ⟨w, bwd_weights(x, y)⟩", T, float, double) {
-  using B = eqr::cpu::CpuBackend<T>;
+TEST_CASE_TEMPLATE("adjoint identities ⟨conv(x, w), y⟩ = ⟨x, bwd_data(y)⟩ = ⟨w, bwd_weights(x, y)⟩", B,
+                   EQR_CONV_BACKENDS) {
+  using T = typename B::scalar_type;
   const Shape4 xs{2, 6, 13, 9}, ws{5, 6, 3, 3}, ys{2, 5, 13, 9};
   const auto x = B::from_host(xs, random_values<T>(xs.numel(), 21));
   const auto w = B::from_host(ws, random_values<T>(ws.numel(), 22));
@@ -248,8 +259,9 @@ TEST_CASE_TEMPLATE("adjoint identities ⟨conv(x, w), y⟩ = ⟨x, bwd_data(y)�
   }
 }
 
-TEST_CASE("the weight gradient does not depend on the number of threads") {
-  using B = eqr::cpu::CpuBackend<float>;
+TEST_CASE_TEMPLATE("the weight gradient does not depend on the number of threads", B,
+                   eqr::cpu::CpuBackend<float, eqr::cpu::Im2colGemm>,
+                   eqr::cpu::CpuBackend<float, eqr::cpu::Im2colMicrokernel>) {
   const Shape4 xs{3, 8, 40, 24}, ys{3, 6, 40, 24};
   const auto x = B::from_host(xs, random_values<float>(xs.numel(), 31));
   const auto y = B::from_host(ys, random_values<float>(ys.numel(), 32));

@@ -3,8 +3,9 @@
 /// Eigen GEMMs inside the convolution kernel, oneTBB for parallelism, T = float or double.
 ///
 /// The math of every primitive is documented at the `TensorBackend` concept (backends/concepts.hpp); the
-/// convolution passes are in conv/conv2d.hpp and run on the inner algorithm `Kernel` (a `ConvKernel`,
-/// im2col + GEMM by default), which a faster algorithm can replace without touching any caller.
+/// convolution passes are in conv/conv2d.hpp and run on the inner algorithm `Kernel` (a `ConvKernel`:
+/// `DefaultConvKernel`, i.e. im2col + a register-blocked microkernel on AVX-512 targets and im2col + Eigen
+/// GEMM elsewhere), which a faster algorithm (Winograd, …) can replace without touching any caller.
 /// Copies of `xt::xtensor` are deep, so `clone(t)` is a plain copy here.
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "eqr/backends/concepts.hpp"
 #include "eqr/backends/cpu/conv/conv2d.hpp"
 #include "eqr/backends/cpu/conv/im2col_gemm.hpp"
+#include "eqr/backends/cpu/conv/im2col_microkernel.hpp"
 #include "eqr/backends/cpu/parallel.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/core/padding.hpp"
@@ -36,7 +38,7 @@ concept CpuScalar = std::same_as<T, float> || std::same_as<T, double>;
 
 /// The CPU tensor backend: a stateless policy whose tensors are `xt::xtensor<T, 4>` in host memory.
 /// Models `TensorBackend`; see backends/concepts.hpp for the math of each primitive.
-template <CpuScalar T, ConvKernel Kernel = Im2colGemm>
+template <CpuScalar T, ConvKernel Kernel = DefaultConvKernel>
 struct CpuBackend {
   using scalar_type = T;                        ///< float or double
   using tensor_type = xt::xtensor<T, 4>;        ///< N × C × H × W, row-major
