@@ -156,9 +156,10 @@ inline std::vector<int> aliased_frequencies(int base, int n, int max_frequency, 
 /// θ' ↦ −θ', and the rotations still shift θ' by φ; so the rotation constraint is the cyclic one, and the
 /// mirror constraint A(−θ') = ψ_m(F) A(θ') ψ_n(F)ᵀ keeps half of the cyclic solutions:
 /// - 1-D → 1-D: A must be even (cos) if j_i = j_o and odd (sin) otherwise: γ = ((j_i + j_o) mod 2)·π/2;
-/// - 2-D → 1-D: [cos, sin](μθ'+γ)(−θ') must equal (−1)^{j_o}[cos, −sin](μθ'+γ): γ = j_o·π/2;
-///   1-D → 2-D likewise γ = j_i·π/2;
-/// - 2-D → 2-D: diag(1,−1) ψ(μθ'+γ) diag(1,(−1)^s) diag(1,−1) = ψ(−μθ'−γ) diag(1,(−1)^s): γ = 0, both s.
+/// - 2-D → 1-D: A(−θ') = [cos, sin](−μθ'+γ) must equal ψ_out(F) A(θ') ψ_in(F)ᵀ = (−1)^{j_o}[cos, −sin](μθ'+γ),
+///   which holds for γ = 0 if j_o = 0 and for γ = π/2 if j_o = 1: γ = j_o·π/2; 1-D → 2-D likewise γ = j_i·π/2;
+/// - 2-D → 2-D: A(−θ') = ψ(−μθ'+γ) S must equal D ψ(μθ'+γ) S D = ψ(−μθ'−γ) S (D = diag(1,−1) = ψ(F),
+///   S = diag(1,(−1)^s) commutes with D): γ = 0, both s.
 /// This is e2cnn's dihedral basis with its default reflection axis π/2; `test_kernels_harmonic` proves the
 /// constraint for every grid-preserving element.
 template <FiniteGroup G>
