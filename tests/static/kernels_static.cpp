@@ -23,4 +23,10 @@ static_assert(KernelSolverFor<GridSolver, C1> && KernelSolverFor<GridSolver, C4>
 static_assert(!KernelSolverFor<GridSolver, C8> && !KernelSolverFor<GridSolver, C3> && !KernelSolverFor<GridSolver, D8>,
               "the grid solver refuses groups that do not map the pixel grid onto itself.");
 static_assert(!KernelSolverFor<int, C4>, "an int is not a solver.");
+
+// Explicit instantiations: every non-template member of the class templates compiles (as Sophus's tests do).
+template class HarmonicBasis<Regular<D4>, Irrep<D4, 1, 1>>;
+template class GridBasis<Trivial<C4>, Regular<C4>>;
+template class KernelExpansion<FieldType<C4, Trivial<C4>, Copies<Regular<C4>, 3>>, FieldType<C4, Regular<C4>>, float>;
+template class KernelExpansion<FieldType<D2, Regular<D2>>, FieldType<D2, Irrep<D2, 1, 0>>, double>;
 }  // namespace eqr
