@@ -39,7 +39,8 @@ std::vector<std::complex<double>> slow_centered_dft(const xt::xtensor<double, 4>
 }  // namespace
 
 TEST_CASE("centred FFT matches a slow direct DFT on odd and even sizes") {
-  for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{6, 8}, {7, 5}, {5, 6}, {1, 4}, {9, 9}}) {
+  for (const auto& size : {std::pair<std::size_t, std::size_t>{6, 8}, {7, 5}, {5, 6}, {1, 4}, {9, 9}}) {
+    const std::size_t h = size.first, w = size.second;
     CAPTURE(h);
     CAPTURE(w);
     eqr::Random rng(h * 10 + w);
@@ -70,7 +71,8 @@ TEST_CASE("the DC component sits at the centre: a constant image maps to a singl
 
 TEST_CASE_TEMPLATE("centred FFT is unitary and centred IFFT inverts it", T, float, double) {
   const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-13;
-  for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{32, 32}, {33, 20}, {15, 17}}) {
+  for (const auto& size : {std::pair<std::size_t, std::size_t>{32, 32}, {33, 20}, {15, 17}}) {
+    const std::size_t h = size.first, w = size.second;
     eqr::Random rng(h + w);
     const auto x = eqr::random_normal<T>({3, 2, h, w}, rng);
     const auto y = eqr::centered_fft(x);
@@ -84,7 +86,8 @@ TEST_CASE_TEMPLATE("centred FFT is unitary and centred IFFT inverts it", T, floa
 
 TEST_CASE_TEMPLATE("MaskedFourier passes the adjoint test and masks k-space columns", T, float, double) {
   const double tol = std::is_same_v<T, float> ? 1e-6 : 1e-12;
-  for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{16, 16}, {15, 13}, {8, 11}}) {
+  for (const auto& size : {std::pair<std::size_t, std::size_t>{16, 16}, {15, 13}, {8, 11}}) {
+    const std::size_t h = size.first, w = size.second;
     const auto mask = eqr::random_line_mask<T>(w, 3.0, 0.2, h);
     const eqr::MaskedFourier<T> op(h, mask);
     CHECK(eqr::adjoint_mismatch(op, 5, 2) <= tol);

@@ -273,7 +273,8 @@ double adjoint_mismatch(const A& a, std::uint64_t seed = 0, std::size_t batch = 
 // The data term.
 // ------------------------------------------------------------------------------------------------------------
 
-/// The data-fidelity term E(u) = ½‖Au − y‖² of a linear inverse problem with its gradient ∇E(u) = Aᵀ(Au − y)
+/// The data-fidelity term E(u) = ½‖Au − y‖² of a linear inverse problem (the E of the paper's Eq. (9), as
+/// defined for CT and MRI in §5.1) with its gradient ∇E(u) = Aᵀ(Au − y)
 /// and the vector–Jacobian product of that gradient, AᵀA v (the gradient is affine in u, so its Jacobian is
 /// the symmetric AᵀA; DESIGN.md §3, used by the backward pass of Algorithm 2).
 template <LinearOperator A>
