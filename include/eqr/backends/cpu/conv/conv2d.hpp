@@ -9,6 +9,8 @@
 ///                     replicate: x̃ = E x with E the replicate extension, so dx = Eᵀ d̃x where
 ///                                d̃x = correlate(dy, w̄, p = 2r, zeros) is the (H+2r) × (W+2r) gradient of x̃
 ///                                and Eᵀ adds each extended pixel onto the pixel it clamps to (the border).
+///                                The interior of d̃x is the zeros pass (written straight into dx); its frame
+///                                comes from four thin strips of dy, so no extended buffer is needed.
 ///   backward-weights: dw = correlate_weights(x, dy, p = r, same padding as forward)
 ///   bias:             db[o] = Σ_{n,i,j} dy[n,o,i,j]
 /// Pointers are dense row-major arrays of the shapes given; outputs are overwritten.
@@ -18,7 +20,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <memory>
 #include <vector>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -52,6 +53,29 @@ std::vector<T> flip_transpose_kernel(const T* w, const Shape4& ws) {
   return out;
 }
 
+/// Replicate-padding backward-data pass for images narrower than 2r (the general case is in
+/// conv2d_backward_data): d̃x = correlate(dy, w̄, p = 2r) on the whole (H+2r) × (W+2r) extension, then Eᵀ
+/// adds every extended pixel onto the pixel it clamps to.
+template <ConvKernel Kernel, class T>
+void replicate_backward_data_small(const T* dy, const Shape4& dys, const T* flipped, const Shape4& ws, T* dx,
+                                   std::size_t tile_rows) {
+  const std::size_t r = ws.h / 2;
+  const CorrelationGeometry g{dys.n, dys.c, dys.h, dys.w, ws.c, ws.h, 2 * r, Padding::zeros, tile_rows};
+  const std::size_t he = g.h_out(), we = g.w_out();
+  std::vector<T> extended(dys.n * ws.c * he * we);
+  Kernel::correlate(g, dy, flipped, static_cast<const T*>(nullptr), extended.data());
+  const auto h = static_cast<std::ptrdiff_t>(dys.h), wd = static_cast<std::ptrdiff_t>(dys.w);
+  const auto rr = static_cast<std::ptrdiff_t>(r);
+  for (std::size_t plane = 0; plane < dys.n * ws.c; ++plane) {
+    const T* src = extended.data() + plane * he * we;
+    T* out = dx + plane * dys.plane();
+    std::fill(out, out + dys.plane(), T(0));
+    for (std::ptrdiff_t a = 0; a < static_cast<std::ptrdiff_t>(he); ++a)
+      for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(we); ++b)
+        out[clamp_index(a - rr, h) * wd + clamp_index(b - rr, wd)] += src[a * static_cast<std::ptrdiff_t>(we) + b];
+  }
+}
+
 /// dx (N × C_in × H × W) = (∂y/∂x)ᵀ dy for y = conv2d(x, w): the backward-data pass (file comment).
 template <ConvKernel Kernel, class T>
 void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shape4& ws, Padding pad, T* dx,
@@ -64,27 +88,50 @@ void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shap
     Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), dx);
     return;
   }
-  // Replicate: gradient with respect to the extended image, then fold the border back (Eᵀ).
-  const CorrelationGeometry g{dys.n, dys.c, dys.h, dys.w, ws.c, ws.h, 2 * r, Padding::zeros, tile_rows};
-  const std::size_t he = g.h_out(), we = g.w_out();
-  const std::unique_ptr<T[]> extended(new T[dxs.n * dxs.c * he * we]);  // uninitialised: fully written next
-  Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), extended.get());
-  const auto h = static_cast<std::ptrdiff_t>(dxs.h), wd = static_cast<std::ptrdiff_t>(dxs.w);
-  const auto rr = static_cast<std::ptrdiff_t>(r);
-  oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, dxs.n * dxs.c), [&](const auto& range) {
-    for (std::size_t plane = range.begin(); plane != range.end(); ++plane) {
-      const T* src = extended.get() + plane * he * we;
-      T* out = dx + plane * dxs.plane();
-      std::fill(out, out + dxs.plane(), T(0));
-      for (std::ptrdiff_t a = 0; a < static_cast<std::ptrdiff_t>(he); ++a) {
-        T* row = out + clamp_index(a - rr, h) * wd;
-        const T* in = src + a * static_cast<std::ptrdiff_t>(we);
-        for (std::ptrdiff_t b = 0; b < rr; ++b) row[0] += in[b];                    // left border taps
-        for (std::ptrdiff_t j = 0; j < wd; ++j) row[j] += in[j + rr];               // interior columns
-        for (std::ptrdiff_t b = wd + rr; b < wd + 2 * rr; ++b) row[wd - 1] += in[b];  // right border taps
+  if (dxs.h < 2 * r || dxs.w < 2 * r) {
+    replicate_backward_data_small<Kernel>(dy, dys, flipped.data(), ws, dx, tile_rows);
+    return;
+  }
+  // Replicate: the interior of d̃x is the zeros-padding pass, written straight into dx ...
+  const CorrelationGeometry g{dys.n, dys.c, dys.h, dys.w, ws.c, ws.h, r, Padding::zeros, tile_rows};
+  Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), dx);
+  // ... and its frame of width r comes from four strips of dy (2r rows or columns wide) correlated with
+  // p = 2r: strip output (row or column) t of the top/left strip is extended index t − r, of the
+  // bottom/right strip H − 3r + t (W − 3r + t); only reads inside the strip or past the image occur.
+  const std::size_t h = dxs.h, wd = dxs.w, r2 = 2 * r;
+  auto strip = [&](std::size_t i0, std::size_t rows, std::size_t j0, std::size_t cols) {
+    std::vector<T> in(dys.n * dys.c * rows * cols);
+    for (std::size_t plane = 0; plane < dys.n * dys.c; ++plane)
+      for (std::size_t i = 0; i < rows; ++i)
+        std::copy_n(dy + plane * dys.plane() + (i0 + i) * dys.w + j0, cols, in.data() + (plane * rows + i) * cols);
+    const CorrelationGeometry sg{dys.n, dys.c, rows, cols, ws.c, ws.h, r2, Padding::zeros, 0};
+    std::vector<T> out(dxs.n * dxs.c * sg.h_out() * sg.w_out());
+    Kernel::correlate(sg, in.data(), flipped.data(), static_cast<const T*>(nullptr), out.data());
+    return out;
+  };
+  const auto top = strip(0, r2, 0, wd), bottom = strip(h - r2, r2, 0, wd);  // (4r) × (W + 2r) each
+  const auto left = strip(0, h, 0, r2), right = strip(0, h, wd - r2, r2);   // (H + 2r) × (4r) each
+  const std::size_t tw = wd + r2, sw = 2 * r2;
+  for (std::size_t plane = 0; plane < dxs.n * dxs.c; ++plane) {
+    T* out = dx + plane * dxs.plane();
+    const T* t_plane = top.data() + plane * 2 * r2 * tw;
+    const T* b_plane = bottom.data() + plane * 2 * r2 * tw;
+    for (std::size_t t = 0; t < r; ++t)  // extended rows −r … −1 onto row 0, H … H+r−1 onto row H−1
+      for (std::size_t j = 0; j < tw; ++j) {
+        const std::size_t col = static_cast<std::size_t>(clamp_index(static_cast<std::ptrdiff_t>(j) -
+                                                                     static_cast<std::ptrdiff_t>(r),
+                                                                 static_cast<std::ptrdiff_t>(wd)));
+        out[col] += t_plane[t * tw + j];
+        out[(h - 1) * wd + col] += b_plane[(3 * r + t) * tw + j];
       }
-    }
-  });
+    const T* l_plane = left.data() + plane * (h + r2) * sw;
+    const T* r_plane = right.data() + plane * (h + r2) * sw;
+    for (std::size_t i = 0; i < h; ++i)  // extended columns −r … −1 onto column 0, W … onto column W−1
+      for (std::size_t t = 0; t < r; ++t) {
+        out[i * wd] += l_plane[(i + r) * sw + t];
+        out[i * wd + wd - 1] += r_plane[(i + r) * sw + 3 * r + t];
+      }
+  }
 }
 
 /// dw (C_out × C_in × k × k) = Σ_{n,i,j} dy[n,o,i,j] · x̃[n,c,i+a−r,j+b−r]: the backward-weights pass.
