@@ -18,7 +18,7 @@ int run(eqr::cli::Args& args) {
   const double degrees = args.real("angle", 0.0);
   const std::size_t supersample = eqr::cli::positive(args, "supersample", 2);
   const bool oriented = args.flag("oriented");
-  const std::size_t count = static_cast<std::size_t>(args.integer("count", 15));
+  const long count_given = args.integer("count", 15);
   const std::string out = args.required("out");
   const auto dtype = eqr::cli::output_dtype(args);
   const eqr::cli::PngOption png(args);
@@ -28,7 +28,9 @@ int run(eqr::cli::Args& args) {
   if (!std::isfinite(degrees)) throw usage_error("--angle: expected a finite number of degrees");
   if (size > 16384) throw usage_error("--size: expected at most 16384, found " + std::to_string(size));
   if (supersample > 16) throw usage_error("--supersample: expected 1..16, found " + std::to_string(supersample));
-  if (count > 1000) throw usage_error("--count: expected 0..1000, found " + std::to_string(count));
+  if (count_given < 0 || count_given > 1000)
+    throw usage_error("--count: expected 0..1000, found " + std::to_string(count_given));
+  const auto count = static_cast<std::size_t>(count_given);
   const double angle = degrees * std::numbers::pi / 180.0;
   xt::xtensor<double, 2> image;
   if (kind == "shepp-logan") {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -43,7 +44,7 @@ struct Window {
 };
 
 /// The window [min, max] of an image's values (throws value_error for an empty or non-finite image).
-template <class T>
+template <std::floating_point T>
 Window full_range(const xt::xtensor<T, 2>& image) {
   EQR_EXPECTS(image.size() > 0, shape_error, "PNG window: expected a non-empty image, found shape (",
               image.shape(0), ", ", image.shape(1), ")");
@@ -60,9 +61,8 @@ Window full_range(const xt::xtensor<T, 2>& image) {
 /// A 2-D real image as 8-bit gray: p = round(255 · clamp((x − low)/(high − low), 0, 1)).
 /// Without a window, [min, max] of the image is used; a constant image then maps to 0.  An explicit window
 /// needs low < high (value_error otherwise); a non-finite pixel is a value_error.
-template <class T>
+template <std::floating_point T>
 Image8 to_gray8(const xt::xtensor<T, 2>& image, std::optional<Window> window = std::nullopt) {
-  static_assert(std::is_floating_point_v<T>, "to_gray8: the image must hold float or double values.");
   const Window auto_window = full_range(image);
   const Window w = window.value_or(auto_window);
   EQR_EXPECTS(!window || (std::isfinite(w.low) && std::isfinite(w.high) && w.low < w.high), value_error,
@@ -153,7 +153,7 @@ inline void write_png(const std::filesystem::path& path, const Image8& image) {
 }
 
 /// Writes a 2-D real image as an 8-bit gray PNG with the given window (default: the image's [min, max]).
-template <class T>
+template <std::floating_point T>
 void save_png(const std::filesystem::path& path, const xt::xtensor<T, 2>& image,
               std::optional<Window> window = std::nullopt) {
   write_png(path, to_gray8(image, window));

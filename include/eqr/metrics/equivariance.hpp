@@ -65,7 +65,7 @@ double equivariance_error(F&& f, Act&& act, const X& x) {
 }
 
 /// The action of a grid-preserving element on every plane (last two axes) of a row-major tensor.
-template <FiniteGroup G, class T, std::size_t N>
+template <FiniteGroup G, std::copyable T, std::size_t N>
 xt::xtensor<T, N> act_on_planes(typename G::element g, const xt::xtensor<T, N>& x) {
   static_assert(N >= 2, "act_on_planes: expected a tensor of rank at least 2 (the last two axes are the image).");
   const std::size_t h = x.shape(N - 2), w = x.shape(N - 1);
@@ -84,7 +84,7 @@ xt::xtensor<T, N> act_on_planes(typename G::element g, const xt::xtensor<T, N>& 
 /// The largest equivariance error of f over the grid-preserving elements of G (quarter turns and mirrors),
 /// each acting on inputs and outputs as on scalar images.  Elements that do not map the grid onto itself
 /// (e.g. 45° in C8) are skipped, since they have no exact action on pixels.
-template <FiniteGroup G, class T, std::size_t N, class F>
+template <FiniteGroup G, std::copyable T, std::size_t N, class F>
   requires std::invocable<F&, const xt::xtensor<T, N>&>
 double grid_equivariance_error(F&& f, const xt::xtensor<T, N>& x) {
   double worst = 0;
