@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 #include <fftw3.h>
 #include <oneapi/tbb/blocked_range.h>
@@ -171,33 +172,43 @@ class CenteredFft2 {
     const std::size_t hh = H / 2, wh = W / 2;  // numpy's fftshift rolls by ⌊n/2⌋, ifftshift by −⌊n/2⌋
     const double scale = 1.0 / std::sqrt(static_cast<double>(H) * static_cast<double>(W));
     xt::xtensor<T, 4> y = xt::xtensor<T, 4>::from_shape({N, 2, H, W});
+    // ifftshift reads index (i + ⌊n/2⌋) mod n, fftshift reads (i + n − ⌊n/2⌋) mod n.
+    std::vector<std::size_t> in_row(H), in_col(W), out_row(H), out_col(W);
+    for (std::size_t i = 0; i < H; ++i) {
+      in_row[i] = (i + hh) % H;
+      out_row[i] = (i + H - hh) % H;
+    }
+    for (std::size_t j = 0; j < W; ++j) {
+      in_col[j] = (j + wh) % W;
+      out_col[j] = (j + W - wh) % W;
+    }
     oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, N), [&](const auto& range) {
       detail::FftwBuffer<T> in(H * W), out(H * W);
       for (std::size_t n = range.begin(); n != range.end(); ++n) {
         const T* re = x.data() + n * 2 * H * W;
         const T* im = re + H * W;
-        // ifftshift: buffer[i][j] = x[(i + ⌊H/2⌋) mod H][(j + ⌊W/2⌋) mod W]; the column weights (inverse
-        // direction) are applied to the centred k-space before the shift.
+        // ifftshift; the column weights (inverse direction) act on the centred k-space before the shift.
         for (std::size_t i = 0; i < H; ++i) {
-          const std::size_t si = (i + hh) % H;
+          const T* sre = re + in_row[i] * W;
+          const T* sim = im + in_row[i] * W;
+          auto* dst = in.get() + i * W;
           for (std::size_t j = 0; j < W; ++j) {
-            const std::size_t sj = (j + wh) % W;
+            const std::size_t sj = in_col[j];
             const T m = (inverse && column_weights != nullptr) ? column_weights[sj] : T(1);
-            in.get()[i * W + j][0] = m * re[si * W + sj];
-            in.get()[i * W + j][1] = m * im[si * W + sj];
+            dst[j][0] = m * sre[sj];
+            dst[j][1] = m * sim[sj];
           }
         }
         plan.execute(inverse, in.get(), out.get());
-        // fftshift: y[i][j] = buffer[(i − ⌊H/2⌋) mod H][(j − ⌊W/2⌋) mod W] = buffer[(i + H − ⌊H/2⌋) mod H]...
+        // fftshift, the orthonormal scale 1/√(HW), and the column weights (forward direction).
         T* yre = y.data() + n * 2 * H * W;
         T* yim = yre + H * W;
         for (std::size_t i = 0; i < H; ++i) {
-          const std::size_t si = (i + H - hh) % H;
+          const auto* src = out.get() + out_row[i] * W;
           for (std::size_t j = 0; j < W; ++j) {
-            const std::size_t sj = (j + W - wh) % W;
             const double m = (!inverse && column_weights != nullptr) ? scale * column_weights[j] : scale;
-            yre[i * W + j] = static_cast<T>(m * out.get()[si * W + sj][0]);
-            yim[i * W + j] = static_cast<T>(m * out.get()[si * W + sj][1]);
+            yre[i * W + j] = static_cast<T>(m * src[out_col[j]][0]);
+            yim[i * W + j] = static_cast<T>(m * src[out_col[j]][1]);
           }
         }
       }
