@@ -1,8 +1,9 @@
 // Convolution engine benchmark: a 96→96 3×3 convolution (replicate padding, batch 1) at 128² and 320²,
 // forward, backward-data and backward-weights, in GFLOP/s and as a fraction of this machine's FP32 FMA
 // peak, which is measured first with a small FMA loop on every worker thread.
-// Counters: GFLOP/s (wall clock), of_peak (GFLOP/s ÷ the all-thread peak), cpu_eff (FLOPs per process
-// CPU-second ÷ one core's peak per CPU-second).
+// Counters: GFLOP/s (wall clock), of_peak (GFLOP/s ÷ the all-thread peak measured at start), of_peak_now
+// (÷ the all-thread peak measured again just before the case), cpu_eff (FLOPs per process CPU-second ÷
+// one core's peak per CPU-second: the efficiency while the cores were ours, robust on a shared machine).
 //
 // Usage: bench_conv [--peak-only] [Google Benchmark flags]; EQR_NUM_THREADS caps the threads.
 #include <benchmark/benchmark.h>
@@ -69,12 +70,12 @@ struct Peak {
   double per_core_gflops = 0;  ///< GFLOP per CPU-second of one thread (time it was not scheduled excluded)
 };
 
-/// Measures the FMA peak with `threads` threads running the loop at once (best of 5 trials).
-Peak measure_peak(int threads) {
-  const long rounds = 20'000'000;
+/// Measures the FMA peak with `threads` threads running the loop at once (best of `trials`, each
+/// `rounds` × 12 vector FMAs per thread).
+Peak measure_peak(int threads, int trials = 5, long rounds = 20'000'000) {
   const double flops_per_thread = 2.0 * lanes * chains * static_cast<double>(rounds);
   Peak best;
-  for (int trial = 0; trial < 5; ++trial) {
+  for (int trial = 0; trial < trials; ++trial) {
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> pool;
@@ -138,6 +139,8 @@ void bench_conv(benchmark::State& state, Pass pass) {
   const auto w = random_tensor({channels, channels, k, k}, 2);
   const auto dy = random_tensor({1, channels, size, size}, 3);
   const double flops = 2.0 * static_cast<double>(channels * channels * k * k * size * size);
+  // The wall-clock peak just before this case: on a shared machine the cores available change over time.
+  const double peak_now = measure_peak(eqr::cpu::max_threads(), 3, 5'000'000).wall_gflops;
   double seconds = 0;
   const double cpu_start = process_cpu_seconds();
   for (auto _ : state) {
@@ -155,6 +158,7 @@ void bench_conv(benchmark::State& state, Pass pass) {
   const double gflops = total / seconds / 1e9;
   state.counters["GFLOP/s"] = gflops;
   state.counters["of_peak"] = gflops / peak_gflops;
+  state.counters["of_peak_now"] = gflops / peak_now;
   // Work per CPU-second against one core's peak: the efficiency while the cores were ours (robust when
   // other processes share the machine; spinning oneTBB workers count against it).
   state.counters["cpu_eff"] = total / cpu_seconds / 1e9 / peak_per_core;

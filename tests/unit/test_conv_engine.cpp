@@ -110,12 +110,13 @@ struct Case {
   std::size_t c_out, k;
 };
 
-// Odd kernel sizes 1, 3, 5; non-square images; N > 1; C_in ≠ C_out; images smaller than the kernel; channel
-// counts and widths that are not multiples of the microkernel's register block (up to 12 channels × 32 pixels).
+// Odd kernel sizes 1, 3, 5; non-square images; N > 1; C_in ≠ C_out; images smaller than the kernel (and
+// thinner than its radius, replicate's small-image path); channel counts and widths that are not multiples
+// of the microkernel's register block (up to 12 channels × 32 pixels).
 const std::vector<Case> cases = {{{2, 3, 7, 10}, 4, 3}, {{1, 2, 6, 5}, 5, 5},   {{3, 4, 5, 9}, 2, 1},
                                  {{1, 1, 1, 1}, 1, 3},  {{2, 2, 3, 4}, 3, 5},   {{1, 5, 9, 6}, 5, 3},
                                  {{1, 7, 4, 37}, 14, 3}, {{2, 13, 3, 33}, 25, 1}, {{1, 3, 4, 5}, 2, 5},
-                                 {{2, 2, 2, 7}, 3, 3}};
+                                 {{2, 2, 2, 7}, 3, 3},   {{1, 2, 1, 6}, 3, 5}};
 
 }  // namespace
 
@@ -195,7 +196,7 @@ TEST_CASE_TEMPLATE("backward passes equal central finite differences in double (
   const double eps = 1e-3;
   unsigned seed = 100;
   for (const Case& cs : {Case{{2, 2, 5, 6}, 3, 3}, Case{{1, 3, 4, 7}, 2, 5}, Case{{2, 2, 3, 5}, 2, 1},
-                         Case{{1, 2, 3, 8}, 2, 5}, Case{{1, 2, 9, 8}, 3, 5}}) {
+                         Case{{1, 2, 3, 8}, 2, 5}, Case{{1, 2, 9, 8}, 3, 5}, Case{{1, 2, 6, 1}, 2, 5}}) {
     for (Padding pad : {Padding::zeros, Padding::replicate}) {
       CAPTURE(eqr::to_string(cs.x));
       CAPTURE(std::string(eqr::name(pad)));

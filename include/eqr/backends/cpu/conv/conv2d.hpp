@@ -10,7 +10,7 @@
 ///                                d̃x = correlate(dy, w̄, p = 2r, zeros) is the (H+2r) × (W+2r) gradient of x̃
 ///                                and Eᵀ adds each extended pixel onto the pixel it clamps to (the border).
 ///                                The interior of d̃x is the zeros pass (written straight into dx); its frame
-///                                comes from four thin strips of dy, so no extended buffer is needed.
+///                                comes from four thin blocks of dy, so no extended buffer is needed.
 ///   backward-weights: dw = correlate_weights(x, dy, p = r, same padding as forward)
 ///   bias:             db[o] = Σ_{n,i,j} dy[n,o,i,j]
 /// Pointers are dense row-major arrays of the shapes given; outputs are overwritten.
@@ -53,7 +53,7 @@ std::vector<T> flip_transpose_kernel(const T* w, const Shape4& ws) {
   return out;
 }
 
-/// Replicate-padding backward-data pass for images narrower than 2r (the general case is in
+/// Replicate-padding backward-data pass for images narrower than r (the general case is in
 /// conv2d_backward_data): d̃x = correlate(dy, w̄, p = 2r) on the whole (H+2r) × (W+2r) extension, then Eᵀ
 /// adds every extended pixel onto the pixel it clamps to.
 template <ConvKernel Kernel, class T>
@@ -88,48 +88,53 @@ void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shap
     Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), dx);
     return;
   }
-  if (dxs.h < 2 * r || dxs.w < 2 * r) {
+  if (dxs.h < r || dxs.w < r) {
     replicate_backward_data_small<Kernel>(dy, dys, flipped.data(), ws, dx, tile_rows);
     return;
   }
-  // Replicate: the interior of d̃x is the zeros-padding pass, written straight into dx ...
+  // Replicate: the interior of d̃x is the zeros pass, written straight into dx ...
   const CorrelationGeometry g{dys.n, dys.c, dys.h, dys.w, ws.c, ws.h, r, Padding::zeros, tile_rows};
   Kernel::correlate(g, dy, flipped.data(), static_cast<const T*>(nullptr), dx);
-  // ... and its frame of width r comes from four strips of dy (2r rows or columns wide) correlated with
-  // p = 2r: strip output (row or column) t of the top/left strip is extended index t − r, of the
-  // bottom/right strip H − 3r + t (W − 3r + t); only reads inside the strip or past the image occur.
+  // ... and its frame of width r, d̃x[e] = Σ w̄ · dy[e + a − r] for e outside the image, comes from four
+  // thin blocks of dy with explicit zero margins correlated with p = 0, so each computes exactly its part
+  // of the frame: rows −r … −1 and H … H+r−1 (all W + 2r columns), columns −r … −1 and W … W+r−1.
   const std::size_t h = dxs.h, wd = dxs.w, r2 = 2 * r;
-  auto strip = [&](std::size_t i0, std::size_t rows, std::size_t j0, std::size_t cols) {
-    std::vector<T> in(dys.n * dys.c * rows * cols);
+  // Rows [i0, i0+rows) and columns [j0, j0+cols) of dy with (above, below, before, after) zero margins.
+  auto frame = [&](std::size_t i0, std::size_t rows, std::size_t above, std::size_t below, std::size_t j0,
+                   std::size_t cols, std::size_t before, std::size_t after) {
+    const std::size_t bh = above + rows + below, bw = before + cols + after;
+    std::vector<T> in(dys.n * dys.c * bh * bw, T(0));
     for (std::size_t plane = 0; plane < dys.n * dys.c; ++plane)
       for (std::size_t i = 0; i < rows; ++i)
-        std::copy_n(dy + plane * dys.plane() + (i0 + i) * dys.w + j0, cols, in.data() + (plane * rows + i) * cols);
-    const CorrelationGeometry sg{dys.n, dys.c, rows, cols, ws.c, ws.h, r2, Padding::zeros, 0};
-    std::vector<T> out(dxs.n * dxs.c * sg.h_out() * sg.w_out());
-    Kernel::correlate(sg, in.data(), flipped.data(), static_cast<const T*>(nullptr), out.data());
+        std::copy_n(dy + plane * dys.plane() + (i0 + i) * dys.w + j0, cols,
+                    in.data() + (plane * bh + above + i) * bw + before);
+    const CorrelationGeometry fg{dys.n, dys.c, bh, bw, ws.c, ws.h, 0, Padding::zeros, 0};
+    std::vector<T> out(dxs.n * dxs.c * fg.h_out() * fg.w_out());
+    Kernel::correlate(fg, in.data(), flipped.data(), static_cast<const T*>(nullptr), out.data());
     return out;
   };
-  const auto top = strip(0, r2, 0, wd), bottom = strip(h - r2, r2, 0, wd);  // (4r) × (W + 2r) each
-  const auto left = strip(0, h, 0, r2), right = strip(0, h, wd - r2, r2);   // (H + 2r) × (4r) each
-  const std::size_t tw = wd + r2, sw = 2 * r2;
+  const auto top = frame(0, r, r2, 0, 0, wd, r2, r2);         // r × (W + 2r): rows −r … −1
+  const auto bottom = frame(h - r, r, 0, r2, 0, wd, r2, r2);  // r × (W + 2r): rows H … H+r−1
+  const auto left = frame(0, h, r, r, 0, r, r2, 0);           // H × r: columns −r … −1
+  const auto right = frame(0, h, r, r, wd - r, r, 0, r2);     // H × r: columns W … W+r−1
+  const std::size_t tw = wd + r2;
   for (std::size_t plane = 0; plane < dxs.n * dxs.c; ++plane) {
     T* out = dx + plane * dxs.plane();
-    const T* t_plane = top.data() + plane * 2 * r2 * tw;
-    const T* b_plane = bottom.data() + plane * 2 * r2 * tw;
-    for (std::size_t t = 0; t < r; ++t)  // extended rows −r … −1 onto row 0, H … H+r−1 onto row H−1
+    const T* t_plane = top.data() + plane * r * tw;
+    const T* b_plane = bottom.data() + plane * r * tw;
+    for (std::size_t t = 0; t < r; ++t)
       for (std::size_t j = 0; j < tw; ++j) {
-        const std::size_t col = static_cast<std::size_t>(clamp_index(static_cast<std::ptrdiff_t>(j) -
-                                                                     static_cast<std::ptrdiff_t>(r),
-                                                                 static_cast<std::ptrdiff_t>(wd)));
+        const auto col = static_cast<std::size_t>(
+            clamp_index(static_cast<std::ptrdiff_t>(j) - static_cast<std::ptrdiff_t>(r), static_cast<std::ptrdiff_t>(wd)));
         out[col] += t_plane[t * tw + j];
-        out[(h - 1) * wd + col] += b_plane[(3 * r + t) * tw + j];
+        out[(h - 1) * wd + col] += b_plane[t * tw + j];
       }
-    const T* l_plane = left.data() + plane * (h + r2) * sw;
-    const T* r_plane = right.data() + plane * (h + r2) * sw;
-    for (std::size_t i = 0; i < h; ++i)  // extended columns −r … −1 onto column 0, W … onto column W−1
+    const T* l_plane = left.data() + plane * h * r;
+    const T* r_plane = right.data() + plane * h * r;
+    for (std::size_t i = 0; i < h; ++i)
       for (std::size_t t = 0; t < r; ++t) {
-        out[i * wd] += l_plane[(i + r) * sw + t];
-        out[i * wd + wd - 1] += r_plane[(i + r) * sw + 3 * r + t];
+        out[i * wd] += l_plane[i * r + t];
+        out[i * wd + wd - 1] += r_plane[i * r + t];
       }
   }
 }
