@@ -149,6 +149,9 @@ class FftPlan2d {
 /// The shared plans for H×W in precision T, made on first use (process-wide cache, guarded by a mutex).
 template <RealScalar T>
 std::shared_ptr<const FftPlan2d<T>> fft_plan_2d(std::size_t h, std::size_t w) {
+  // The planner mutex must outlive the cache (whose plans lock it when destroyed at exit): statics are
+  // destroyed in the reverse order of construction, so construct it first.
+  [[maybe_unused]] static std::mutex& planner = fftw_planner_mutex();
   static std::mutex cache_mutex;
   static std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const FftPlan2d<T>>> cache;
   const std::lock_guard<std::mutex> lock(cache_mutex);
