@@ -87,6 +87,34 @@ TEST_CASE_TEMPLATE_INVOKE(harmonic_constraint, Pair<Trivial<C4>, Regular<C4>>, P
                           Pair<Regular<C2>, Regular<C2>>, Pair<Regular<C3>, Regular<C3>>, Pair<Regular<C6>, Regular<C6>>,
                           Pair<Trivial<C1>, Trivial<C1>>, Pair<DirectSum<Trivial<D4>, Irrep<D4, 1, 1>>, Regular<D4>>);
 
+TEST_CASE_TEMPLATE_DEFINE("angular solutions satisfy the continuous constraint for every group element", G, angular_suite) {
+  // Off the grid, every element of G counts (also 45° in C8, 120° in C3): A(angle of g·x) = ψ_out(g) A(θ) ψ_in(g)ᵀ
+  // for the unit vector x at angle θ — the selection rules and phases for the whole group, not only quarter turns.
+  for (const IrrepId in : irreps_of<G>())
+    for (const IrrepId out : irreps_of<G>()) {
+      const int d_in = irrep_size<G>(in), d_out = irrep_size<G>(out);
+      const auto solutions = angular_solutions<G>(in, out, G::rotation_order());  // every pair has one alias
+      CHECK(!solutions.empty());
+      for (const auto& sol : solutions)
+        for (double theta : {0.3, 1.1, 2.9, -2.0}) {
+          const auto a = angular_block<G>(sol, in, out, theta);
+          Eigen::MatrixXd am(d_out, d_in);
+          for (int r = 0; r < d_out; ++r)
+            for (int c = 0; c < d_in; ++c) am(r, c) = a[r * d_in + c];
+          for (int e = 0; e < G::order(); ++e) {
+            const auto g = G::element_at(e);
+            const Point2 gx = act<G>(g, {std::cos(theta), std::sin(theta)});
+            const auto b = angular_block<G>(sol, in, out, std::atan2(gx.y, gx.x));
+            const Eigen::MatrixXd expected = irrep_matrix<G>(out, g) * am * irrep_matrix<G>(in, g).transpose();
+            for (int r = 0; r < d_out; ++r)
+              for (int c = 0; c < d_in; ++c) CHECK(std::abs(b[r * d_in + c] - expected(r, c)) < 1e-9);
+          }
+        }
+    }
+}
+TEST_CASE_TEMPLATE_INVOKE(angular_suite, C1, C2, C3, C4, Cyclic<5>, C6, C8, C12, C16, D1, D2, Dihedral<3>, D4,
+                          Dihedral<5>, Dihedral<6>, D8);
+
 TEST_CASE("a dihedral phase measured from the wrong axis violates the mirror constraint (the test can fail)") {
   // Trivial → sign irrep ψ_{1,0} of D1 (ψ(F) = −1), frequency 1, γ = π/2.  Measured from the mirror axis θ_axis = π/2
   // (our derivation): cos(θ − π/2 + π/2) = cos θ = x/r, odd under x ↦ −x as required.  Measured from the x axis

@@ -12,6 +12,7 @@
 ///   4. taken to the fields' basis: K = Q_out · K_irreps · Q_inᵀ.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -197,6 +198,21 @@ std::vector<AngularSolution> angular_solutions(IrrepId in, IrrepId out, int max_
   return sols;
 }
 
+/// The angular block A(θ) of one solution at the math angle θ (counter-clockwise from the x axis), as the
+/// d_out × d_in entries in row-major order (unused entries 0).  With t = μ(θ − θ_axis) + γ:
+/// 1 × 1: cos t;  1 × 2: [cos t, sin t];  2 × 1: [cos t; sin t];  2 × 2: [[cos t, −σ sin t], [sin t, σ cos t]],
+/// σ = (−1)^s.  θ_axis = π/2 (the mirror axis of x ↦ −x) for dihedral groups, 0 for cyclic groups.
+template <FiniteGroup G>
+std::array<double, 4> angular_block(const AngularSolution& sol, IrrepId in, IrrepId out, double theta) {
+  const double axis = is_dihedral_v<G> ? std::numbers::pi / 2 : 0.0;
+  const double t = sol.frequency * (theta - axis) + sol.phase;
+  const double c = std::cos(t), s = std::sin(t), sign = sol.reflection ? -1.0 : 1.0;
+  const int d_in = irrep_size<G>(in), d_out = irrep_size<G>(out);
+  if (d_in == 1 && d_out == 1) return {c, 0, 0, 0};
+  if (d_in == 1 || d_out == 1) return {c, s, 0, 0};  // the row [cos, sin] or the column [cos; sin]
+  return {c, -sign * s, s, sign * c};
+}
+
 /// The harmonic basis between two representations given at run time (see the file comment for the steps).
 /// Throws `value_error` for an even or non-positive kernel size or unusable options.  May return an empty
 /// basis (size 0), e.g. when the band-limit allows no solution for a pair of irreps.
@@ -210,7 +226,6 @@ SampledBasis solve_harmonic(const RepresentationData<G>& in, const Representatio
   double max_cutoff = 0;
   for (double r : rings) max_cutoff = std::max(max_cutoff, options.cutoff(r, k));
   const int max_frequency = static_cast<int>(max_cutoff);  // e2cnn: int(max(fco(r) for r in rings))
-  const double axis = is_dihedral_v<G> ? std::numbers::pi / 2 : 0.0;
   const int points = k * k;
 
   // Polar coordinates of the grid points; the origin has no angle (e2cnn: NaN → 0, non-zero μ vanish there).
@@ -220,7 +235,7 @@ SampledBasis solve_harmonic(const RepresentationData<G>& in, const Representatio
     const Point2 x = kernel_grid_point(k, p / k, p % k);
     radius[p] = std::sqrt(x.x * x.x + x.y * x.y);
     origin[p] = radius[p] < 1e-9;
-    angle[p] = (origin[p] ? 0.0 : std::atan2(x.y, x.x)) - axis;
+    angle[p] = origin[p] ? 0.0 : std::atan2(x.y, x.x);
   }
 
   const auto in_offsets = irrep_offsets<G>(in.irreps), out_offsets = irrep_offsets<G>(out.irreps);
@@ -239,25 +254,11 @@ SampledBasis solve_harmonic(const RepresentationData<G>& in, const Representatio
         for (const auto& sol : angular_solutions<G>(psi_in, psi_out, max_frequency)) {
           if (std::abs(sol.frequency) > fco) continue;  // band-limit of this ring
           block.assign(static_cast<std::size_t>(d_out * d_in * points), 0.0);
-          const double sign = sol.reflection ? -1.0 : 1.0;
+          const int entries = d_out * d_in;
           for (int p = 0; p < points; ++p) {
             if (origin[p] && sol.frequency != 0) continue;
-            const double t = sol.frequency * angle[p] + sol.phase;
-            const double c = std::cos(t) * profile[p], s = std::sin(t) * profile[p];
-            if (d_in == 1 && d_out == 1) {
-              block[p] = c;
-            } else if (d_out == 1) {  // 1 × 2: [cos, sin]
-              block[p] = c;
-              block[points + p] = s;
-            } else if (d_in == 1) {  // 2 × 1: [cos; sin]
-              block[p] = c;
-              block[points + p] = s;
-            } else {  // 2 × 2: [[cos, −s·sin], [sin, s·cos]]
-              block[p] = c;
-              block[points + p] = -sign * s;
-              block[2 * points + p] = s;
-              block[3 * points + p] = sign * c;
-            }
+            const auto a = angular_block<G>(sol, psi_in, psi_out, angle[p]);
+            for (int e = 0; e < entries; ++e) block[e * points + p] = a[e] * profile[p];
           }
           // e2cnn's normalize_basis: energy per output dimension; then drop what is (near) zero on the grid.
           double energy = 0;
