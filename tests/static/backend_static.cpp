@@ -30,7 +30,12 @@ static_assert(!TensorBackend<int>, "int is not a tensor backend.");
 static_assert(!TensorBackend<float>, "a scalar is not a tensor backend.");
 static_assert(!TensorBackend<cpu::CpuBackend<float>::tensor_type>, "a tensor is not a tensor backend.");
 static_assert(!TensorBackend<TypesOnly>, "a policy without the primitives is not a tensor backend.");
-static_assert(cpu::ConvKernel<cpu::Im2colGemm>, "im2col + GEMM is a convolution kernel.");
+static_assert(cpu::ConvKernel<cpu::Im2colGemm> && cpu::ConvKernel<cpu::Im2colMicrokernel> &&
+                  cpu::ConvKernel<cpu::DefaultConvKernel>,
+              "both im2col engines are convolution kernels, and the default is one of them.");
+static_assert(TensorBackend<cpu::CpuBackend<float, cpu::Im2colGemm>> &&
+                  TensorBackend<cpu::CpuBackend<double, cpu::Im2colMicrokernel>>,
+              "the CPU backend models TensorBackend with every kernel.");
 static_assert(!cpu::ConvKernel<ForwardOnlyKernel>, "a kernel needs the weight correlation too.");
 static_assert(!cpu::ConvKernel<int>, "int is not a convolution kernel.");
 static_assert(cpu::CpuScalar<float> && cpu::CpuScalar<double> && !cpu::CpuScalar<int> && !cpu::CpuScalar<long double>,
