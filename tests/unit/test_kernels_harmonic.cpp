@@ -115,6 +115,73 @@ TEST_CASE_TEMPLATE_DEFINE("angular solutions satisfy the continuous constraint f
 TEST_CASE_TEMPLATE_INVOKE(angular_suite, C1, C2, C3, C4, Cyclic<5>, C6, C8, C12, C16, D1, D2, Dihedral<3>, D4,
                           Dihedral<5>, Dihedral<6>, D8);
 
+TEST_CASE_TEMPLATE_DEFINE("angular solutions span all equivariant angular functions up to the cutoff", G, completeness) {
+  // The functions A: S¹ → R^{d_out×d_in} with frequencies ≤ F, sampled at L angles 2πi/L (a set that every
+  // element of G permutes: L a multiple of 2N), form a G-invariant space V.  Its equivariant part is the range of
+  // the group average P = (1/|G|) Σ_g T_g, (T_g A)(θ) = ψ_out(g) A(g⁻¹θ) ψ_in(g)ᵀ, restricted to V.  The solutions
+  // with |μ| ≤ F must lie in it and span it, with no redundant element.
+  constexpr int n = G::rotation_order(), f = 5, l = 2 * n * (f + 1);
+  const auto index_of_angle = [](double a) {
+    const double turns = a / (2 * std::numbers::pi) * l;
+    return ((static_cast<int>(std::lround(turns)) % l) + l) % l;
+  };
+  for (const IrrepId in : irreps_of<G>())
+    for (const IrrepId out : irreps_of<G>()) {
+      const int d_in = irrep_size<G>(in), d_out = irrep_size<G>(out), dd = d_in * d_out;
+      // V: every (trig function, matrix entry), as columns of length L·dd (row i·dd + entry).
+      Eigen::MatrixXd v = Eigen::MatrixXd::Zero(l * dd, (2 * f + 1) * dd);
+      for (int i = 0; i < l; ++i) {
+        const double theta = 2 * std::numbers::pi * i / l;
+        for (int e = 0; e < dd; ++e) {
+          v(i * dd + e, e) = 1;
+          for (int j = 1; j <= f; ++j) {
+            v(i * dd + e, (2 * j - 1) * dd + e) = std::cos(j * theta);
+            v(i * dd + e, 2 * j * dd + e) = std::sin(j * theta);
+          }
+        }
+      }
+      Eigen::MatrixXd averaged = Eigen::MatrixXd::Zero(v.rows(), v.cols());
+      for (int e = 0; e < G::order(); ++e) {
+        const auto g = G::element_at(e);
+        const Eigen::MatrixXd ro = irrep_matrix<G>(out, g), ri = irrep_matrix<G>(in, g);
+        for (int i = 0; i < l; ++i) {
+          const double theta = 2 * std::numbers::pi * i / l;
+          const Point2 src = act<G>(G::inverse(g), {std::cos(theta), std::sin(theta)});
+          const int q = index_of_angle(std::atan2(src.y, src.x));
+          for (int a = 0; a < d_out; ++a)
+            for (int b = 0; b < d_in; ++b)
+              for (int a2 = 0; a2 < d_out; ++a2)
+                for (int b2 = 0; b2 < d_in; ++b2)
+                  averaged.row(i * dd + a * d_in + b) += ro(a, a2) * ri(b, b2) * v.row(q * dd + a2 * d_in + b2);
+        }
+      }
+      averaged /= G::order();
+      const auto solutions = angular_solutions<G>(in, out, f);
+      Eigen::MatrixXd sampled(l * dd, static_cast<Eigen::Index>(solutions.size()));
+      for (std::size_t k = 0; k < solutions.size(); ++k)
+        for (int i = 0; i < l; ++i) {
+          const auto a = angular_block<G>(solutions[k], in, out, 2 * std::numbers::pi * i / l);
+          for (int e = 0; e < dd; ++e) sampled(i * dd + e, static_cast<Eigen::Index>(k)) = a[e];
+        }
+      const auto rank = [](const Eigen::MatrixXd& m) {  // absolute threshold: the entries are O(1)
+        if (m.cols() == 0) return 0;
+        const Eigen::VectorXd sv = Eigen::JacobiSVD<Eigen::MatrixXd>(m).singularValues();
+        return static_cast<int>((sv.array() > 1e-8).count());
+      };
+      const int invariant = rank(averaged);
+      Eigen::MatrixXd both(averaged.rows(), averaged.cols() + sampled.cols());
+      both << averaged, sampled;
+      CAPTURE(in.j);
+      CAPTURE(in.k);
+      CAPTURE(out.j);
+      CAPTURE(out.k);
+      CHECK(static_cast<int>(solutions.size()) == invariant);
+      CHECK(rank(sampled) == invariant);
+      CHECK(rank(both) == invariant);
+    }
+}
+TEST_CASE_TEMPLATE_INVOKE(completeness, C1, C2, C3, C4, C6, C8, D1, D2, Dihedral<3>, D4, D8);
+
 TEST_CASE("a dihedral phase measured from the wrong axis violates the mirror constraint (the test can fail)") {
   // Trivial → sign irrep ψ_{1,0} of D1 (ψ(F) = −1), frequency 1, γ = π/2.  Measured from the mirror axis θ_axis = π/2
   // (our derivation): cos(θ − π/2 + π/2) = cos θ = x/r, odd under x ↦ −x as required.  Measured from the x axis
