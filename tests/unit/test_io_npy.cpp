@@ -13,6 +13,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/io/npy.hpp"
+#include "eqr/operators/random.hpp"
 
 namespace fs = std::filesystem;
 using namespace eqr;
@@ -241,4 +242,31 @@ TEST_CASE("writes are atomic: failures leave neither a partial file nor a tempor
   // A destination in a missing directory.
   check_io_error([&] { save_npy(s / "no_such_dir" / "x.npy", xt::xarray<float>{1.f}); }, {"x.npy", "writable"});
   CHECK_FALSE(fs::exists(s / "no_such_dir"));
+}
+
+TEST_CASE("every truncation is an io_error, and corrupted headers never escape as other errors") {
+  Scratch s;
+  save_npy(s / "ok.npy", xt::xarray<double>{{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}});
+  const std::string good = file_bytes(s / "ok.npy");
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    write_bytes(s / "t.npy", good.substr(0, n));
+    CHECK_THROWS_AS((void)read_npy(s / "t.npy"), io_error);
+  }
+  // Every single-byte change of the preamble and header: the reader either accepts a file that still
+  // describes the same 48 data bytes, or throws io_error — nothing else, no crash, no huge allocation.
+  Random rng(17);
+  for (std::size_t pos = 0; pos < 128; ++pos) {
+    for (int trial = 0; trial < 3; ++trial) {
+      std::string bad = good;
+      bad[pos] = static_cast<char>(rng.below(256));
+      write_bytes(s / "c.npy", bad);
+      try {
+        const NpyArray a = read_npy(s / "c.npy");
+        CHECK(a.byte_size() == 48);
+      } catch (const io_error&) {
+      } catch (const std::exception& e) {
+        FAIL("byte ", pos, ": unexpected exception ", e.what());
+      }
+    }
+  }
 }
