@@ -65,6 +65,13 @@ struct Device {
 /// `squared_norm(t)` = Σ tᵢ².
 ///
 /// **Errors.** Mismatched shapes throw shape_error naming both shapes; bad values throw value_error.
+///
+/// **Other devices.** The device is part of the policy *type*, so one program can hold tensors of several
+/// backends at once and nothing global decides where a primitive runs: a LibTorch model would be e.g.
+/// `TorchBackend<float, DeviceKind::cuda>` with `tensor_type = torch::Tensor` (4-d, contiguous), replicate
+/// padding through `torch::nn::functional::pad` and the backward passes through
+/// `at::convolution_backward`. Primitives may run asynchronously on such a device; the reductions and
+/// `to_host` return host values and therefore synchronise, and `synchronize()` is for timing.
 template <class B>
 concept TensorBackend =
     requires {
