@@ -24,6 +24,7 @@
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_invoke.h>
 
 #include "eqr/backends/cpu/conv/correlation.hpp"
 #include "eqr/core/padding.hpp"
@@ -113,10 +114,11 @@ void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shap
     Kernel::correlate(fg, in.data(), flipped.data(), static_cast<const T*>(nullptr), out.data());
     return out;
   };
-  const auto top = frame(0, r, r2, 0, 0, wd, r2, r2);         // r × (W + 2r): rows −r … −1
-  const auto bottom = frame(h - r, r, 0, r2, 0, wd, r2, r2);  // r × (W + 2r): rows H … H+r−1
-  const auto left = frame(0, h, r, r, 0, r, r2, 0);           // H × r: columns −r … −1
-  const auto right = frame(0, h, r, r, wd - r, r, 0, r2);     // H × r: columns W … W+r−1
+  std::vector<T> top, bottom, left, right;  // each a thin correlation: run the four side by side
+  oneapi::tbb::parallel_invoke([&] { top = frame(0, r, r2, 0, 0, wd, r2, r2); },        // r × (W+2r): rows −r … −1
+                               [&] { bottom = frame(h - r, r, 0, r2, 0, wd, r2, r2); },  // rows H … H+r−1
+                               [&] { left = frame(0, h, r, r, 0, r, r2, 0); },           // H × r: columns −r … −1
+                               [&] { right = frame(0, h, r, r, wd - r, r, 0, r2); });    // columns W … W+r−1
   const std::size_t tw = wd + r2;
   for (std::size_t plane = 0; plane < dxs.n * dxs.c; ++plane) {
     T* out = dx + plane * dxs.plane();
