@@ -44,6 +44,7 @@ class HarmonicOptions {
   /// One Gaussian width per ring (default: 0.005 at radius 0, 0.6 for the other rings, 0.4 for the last).
   HarmonicOptions& sigma(std::vector<double> widths) {
     sigma_ = std::move(widths);
+    same_sigma_ = false;
     return *this;
   }
   /// The same Gaussian width for every ring.
