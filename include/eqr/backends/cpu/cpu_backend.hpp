@@ -32,10 +32,6 @@
 
 namespace eqr::cpu {
 
-/// The scalar types of the CPU backend: float (the default everywhere) and double (gradient checks).
-template <class T>
-concept CpuScalar = std::same_as<T, float> || std::same_as<T, double>;
-
 /// The CPU tensor backend: a stateless policy whose tensors are `xt::xtensor<T, 4>` in host memory.
 /// Models `TensorBackend`; see backends/concepts.hpp for the math of each primitive.
 template <CpuScalar T, ConvKernel Kernel = DefaultConvKernel>
@@ -255,7 +251,7 @@ struct CpuBackend {
 
  private:
   /// f(x) elementwise into a new tensor.
-  template <class F>
+  template <std::invocable<T> F>
   static tensor_type map(const tensor_type& x, F f) {
     tensor_type y = empty(shape(x));
     const T* in = x.data();
@@ -266,7 +262,7 @@ struct CpuBackend {
     return y;
   }
   /// f(a, b) elementwise into a new tensor; a and b must have the same shape.
-  template <class F>
+  template <std::invocable<T, T> F>
   static tensor_type zip(const tensor_type& a, const tensor_type& b, const char* what, F f) {
     expect_same_shape(shape(a), shape(b), what);
     tensor_type y = empty(shape(a));

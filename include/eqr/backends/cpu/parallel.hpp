@@ -5,6 +5,7 @@
 #include "eqr/backends/cpu/detail/intrinsics.hpp"  // first: see the header
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -17,7 +18,7 @@ namespace eqr::cpu {
 inline constexpr std::size_t elementwise_grain = std::size_t{1} << 15;
 
 /// Calls `body(begin, end)` on disjoint chunks covering [0, n), in parallel when n is large.
-template <class Body>
+template <std::invocable<std::size_t, std::size_t> Body>
 void parallel_chunks(std::size_t n, Body&& body) {
   if (n <= elementwise_grain) {
     if (n > 0) body(std::size_t{0}, n);
@@ -29,7 +30,7 @@ void parallel_chunks(std::size_t n, Body&& body) {
 
 /// Σ_{i<n} term(i) accumulated in double. The split into chunks is fixed by n alone
 /// (parallel_deterministic_reduce), so the result is the same for every thread count.
-template <class Term>
+template <std::invocable<std::size_t> Term>
 double parallel_sum(std::size_t n, Term&& term) {
   auto chunk = [&](std::size_t begin, std::size_t end) {
     double s = 0.0;
