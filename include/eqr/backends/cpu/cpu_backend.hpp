@@ -116,11 +116,14 @@ struct CpuBackend {
   static void add_bias(tensor_type& y, const tensor_type& b) {
     const Shape4 ys = shape(y);
     ConvShapes::bias(shape(b), ys.c, "add_bias");
-    parallel_chunks(ys.n * ys.c, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t plane = begin; plane < end; ++plane) {
-        T* p = y.data() + plane * ys.plane();
+    // Chunks of elements; element i lies in channel (i / (H·W)) mod C.
+    parallel_chunks(ys.numel(), [&](std::size_t begin, std::size_t end) {
+      while (begin < end) {
+        const std::size_t plane = begin / ys.plane();
+        const std::size_t stop = std::min(end, (plane + 1) * ys.plane());
         const T v = b.data()[plane % ys.c];
-        for (std::size_t i = 0; i < ys.plane(); ++i) p[i] += v;
+        for (T* p = y.data() + begin; p != y.data() + stop; ++p) *p += v;
+        begin = stop;
       }
     });
   }
@@ -277,8 +280,16 @@ struct CpuBackend {
   /// Copies `count` channels of src starting at s0 into dst starting at d0 (equal N, H, W).
   static void copy_channels(const tensor_type& src, std::size_t s0, tensor_type& dst, std::size_t d0, std::size_t count) {
     const Shape4 ss = shape(src), ds = shape(dst);
-    for (std::size_t n = 0; n < ss.n; ++n)
-      std::copy_n(src.data() + (n * ss.c + s0) * ss.plane(), count * ss.plane(), dst.data() + (n * ds.c + d0) * ds.plane());
+    const std::size_t block = count * ss.plane();  // contiguous per image
+    parallel_chunks(ss.n * block, [&](std::size_t begin, std::size_t end) {
+      while (begin < end) {
+        const std::size_t n = begin / block, offset = begin % block;
+        const std::size_t stop = std::min(end, (n + 1) * block);
+        std::copy(src.data() + (n * ss.c + s0) * ss.plane() + offset, src.data() + (n * ss.c + s0) * ss.plane() + offset + (stop - begin),
+                  dst.data() + (n * ds.c + d0) * ds.plane() + offset);
+        begin = stop;
+      }
+    });
   }
 };
 
