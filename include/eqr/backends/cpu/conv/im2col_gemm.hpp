@@ -1,6 +1,7 @@
 /// @file backends/cpu/conv/im2col_gemm.hpp
-/// `Im2colGemm`, the CPU backend's default `ConvKernel`: padded cross-correlation by tiled im2col + Eigen GEMM,
-/// parallel over (image, row tile) with oneTBB.
+/// `Im2colGemm`, a `ConvKernel` (the CPU backend's default on targets without AVX-512): padded
+/// cross-correlation by tiled im2col + Eigen GEMM, parallel over (image, row tile) with oneTBB.
+/// The im2col helpers here are shared with Im2colMicrokernel.
 ///
 /// For one image and a tile of output rows i0 … i0+R−1 (P = R · W_out pixels) the tile's patches are
 /// copied into a K × P row-major matrix (K = C_in · k², row (c, a, b), column (i, j)):
@@ -75,10 +76,10 @@ void im2col_rows(const CorrelationGeometry& g, const T* x, std::size_t i0, std::
   }
 }
 
-/// The number of output rows per tile: the geometry's choice if set, else whole rows adding up to about
-/// `target_pixels(g)` pixels (at least one row). Measured on Zen 4 with Eigen 3.4 (96 → 96, 3×3, float):
-/// the GEMM runs fastest for P ≈ 192 … 384 columns; wider tiles spill the K × P tile out of L2, and
-/// narrower ones repack the weights too often.
+/// The number of output rows per tile: the geometry's choice if set, else as many whole rows as add up to
+/// P = budget / (K · sizeof(T)) pixels, P clamped to 256 … 4096 (at least one row). Measured on Zen 4 with
+/// Eigen 3.4 (96 → 96, 3×3, float; K = 864 gives P ≈ 455): the GEMM runs fastest for P ≈ 192 … 384
+/// columns; wider tiles spill the K × P tile out of L2, narrower ones repack the weights too often.
 template <CpuScalar T>
 std::size_t tile_rows(const CorrelationGeometry& g, std::size_t budget) {
   if (g.tile_rows > 0) return std::min(g.tile_rows, g.h_out());
@@ -96,11 +97,9 @@ T* scratch(std::size_t size) {
 
 }  // namespace detail
 
-/// The default inner convolution algorithm of the CPU backend: tiled im2col + Eigen GEMM (see the file
-/// comment); models `ConvKernel`.
+/// Tiled im2col + Eigen GEMM (see the file comment); models `ConvKernel`.
 struct Im2colGemm {
-  /// Bytes of im2col tile per work item (K · P · sizeof(T)), clamped to 256 … 4096 pixels: about 1.5 MB
-  /// keeps the tile in a 1 MB L2 cache plus the L3 slice while amortising the packing of the weights.
+  /// Target bytes K · P · sizeof(T) of one im2col tile (1.5 MiB; see detail::tile_rows for the pixel clamp).
   static constexpr std::size_t tile_budget = std::size_t{3} << 19;
 
   /// "im2col+gemm".
