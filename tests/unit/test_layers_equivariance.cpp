@@ -128,6 +128,9 @@ void check_all_layers(eqr::BasisSolver basis, Padding pad) {
   check_equivariant(norm, xm, tag + " norm relu");
   check_equivariant(eqr::GroupPooling<Reg, B, eqr::PoolMode::max>(), xr, tag + " max pool");
   check_equivariant(eqr::GroupPooling<Reg, B, eqr::PoolMode::mean>(), xr, tag + " mean pool");
+  // Concatenation of fields: [lift(x), K(x)] of type ConcatType<Reg, Tr>.
+  eqr::Parallel<Lift, eqr::EquivariantConv<G, Tr, Tr, B>> branches(Lift(o(5)), eqr::EquivariantConv<G, Tr, Tr, B>(o(6)));
+  check_equivariant(branches, x1, tag + " parallel branches (concatenated fields)");
   // Networks: lift → φ → (id + φ∘K) → project, and lift → φ → group → max pool.
   eqr::Sequential<Lift, Phi, eqr::Residual<eqr::Sequential<Group, Phi>>, Proj> net(
       Lift(o(11)), Phi(), eqr::Residual(eqr::Sequential<Group, Phi>(Group(o(12)), Phi())), Proj(o(13)));
