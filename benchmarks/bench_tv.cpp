@@ -89,7 +89,7 @@ void bm_mri_tv_fista(benchmark::State& state) {
   add_counters(state, p.psnr(u));
 }
 
-/// PDHG; arguments: λ·10⁴, iterations, step ratio ρ·10 (‖A‖ = 1 given).
+/// PDHG; arguments: λ·10⁴, iterations, (starting) step ratio ρ·10, adaptive step balancing 0/1 (‖A‖ = 1 given).
 void bm_mri_tv_pdhg(benchmark::State& state) {
   const eqr::cpu::ThreadLimit limit;
   const auto& p = problem();
@@ -97,7 +97,8 @@ void bm_mri_tv_pdhg(benchmark::State& state) {
   const auto options = eqr::PdhgOptions{}
                            .iterations(int(state.range(1)))
                            .operator_norm(1.0)
-                           .step_ratio(double(state.range(2)) * 0.1);
+                           .step_ratio(double(state.range(2)) * 0.1)
+                           .adaptive(state.range(3) != 0);
   xt::xtensor<float, 4> u;
   for (auto _ : state) {
     u = eqr::pdhg_tv(p.op, p.kspace, lambda, options).solution;
@@ -123,9 +124,11 @@ BENCHMARK(bm_mri_tv_fista)
     ->UseRealTime()
     ->ComputeStatistics("min", minimum);
 BENCHMARK(bm_mri_tv_pdhg)
-    ->ArgNames({"lambda_e4", "iterations", "rho_e1"})
-    ->Args({50, 80, 30})
-    ->Args({30, 80, 100})
+    ->ArgNames({"lambda_e4", "iterations", "rho_e1", "adaptive"})
+    ->Args({50, 80, 10, 1})
+    ->Args({50, 80, 10, 0})
+    ->Args({50, 80, 30, 0})
+    ->Args({50, 160, 10, 1})
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

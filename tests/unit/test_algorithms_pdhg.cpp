@@ -92,7 +92,8 @@ TEST_CASE("PDHG on denoising converges to the TV prox (certified by the FGP dual
   REQUIRE(gap < 1e-7 * objective(eqr::Identity<double>(16, 16), y, reference, lambda));
   const eqr::Identity<double> id(16, 16);
   const auto r = eqr::pdhg_tv(
-      id, y, lambda, eqr::PdhgOptions{}.iterations(3000).gradient_scale(2.0).step_ratio(0.2).record_objective(true));
+      id, y, lambda,
+      eqr::PdhgOptions{}.iterations(3000).gradient_scale(2.0).step_ratio(0.2).adaptive(false).record_objective(true));
   CHECK(relative_distance(r.solution, reference) < 1e-4);
   const double best = objective(id, y, reference, lambda);
   CHECK(r.history.objective.back() == doctest::Approx(best).epsilon(1e-6));
@@ -129,6 +130,26 @@ TEST_CASE("PDHG and FISTA agree on TV inpainting and on a complex channel-mixing
   }
 }
 
+TEST_CASE("adaptive step balancing beats the fixed default ratio and keeps convergence") {
+  xt::xtensor<double, 2> mask = xt::xtensor<double, 2>::from_shape({14, 14});
+  for (std::size_t k = 0; k < mask.size(); ++k) mask.data()[k] = (k * 13) % 4 == 0 ? 0.0 : 1.0;
+  const eqr::PixelMask<double> a(mask);
+  const auto y = a.apply(noisy_image(1, 14, 14, 0.05, 2));
+  const double lambda = 0.1;
+  eqr::TvProx<double> g(lambda, eqr::TvProxOptions{}.iterations(50));
+  const auto fi = eqr::proximal_gradient(a, y, g, eqr::ProximalGradientOptions{}.iterations(3000).restart(true));
+  const double best = objective(a, y, fi.solution, lambda);
+  const auto fixed = eqr::pdhg_tv(a, y, lambda, eqr::PdhgOptions{}.iterations(1000).adaptive(false));
+  const auto adapted = eqr::pdhg_tv(a, y, lambda, eqr::PdhgOptions{}.iterations(1000).adaptive(true));
+  const double e_fixed = objective(a, y, fixed.solution, lambda) - best;
+  const double e_adapted = objective(a, y, adapted.solution, lambda) - best;
+  MESSAGE("objective error after 1000 iterations: fixed ", e_fixed, ", adaptive ", e_adapted);
+  CHECK(e_adapted >= -1e-9);
+  CHECK(e_adapted < e_fixed / 3);
+  const auto longer = eqr::pdhg_tv(a, y, lambda, eqr::PdhgOptions{}.iterations(5000));
+  CHECK(objective(a, y, longer.solution, lambda) == doctest::Approx(best).epsilon(1e-6));
+}
+
 TEST_CASE("PDHG with non-negativity: iterates stay >= 0 and agree with the constrained TV prox") {
   auto truth = noisy_image(1, 12, 12, 0.0, 4);
   for (auto& v : truth) v -= 0.1;  // background 0, so the constraint is active on the noise
@@ -160,11 +181,13 @@ TEST_CASE("PDHG with lambda = 0 is least squares; batch items are solved indepen
   for (std::size_t n = 0; n < 2; ++n)
     for (std::size_t k = 0; k < 42; ++k)
       CHECK(r.solution.data()[n * 42 + k] == doctest::Approx(y.data()[n * 42 + k] / mask.data()[k]).epsilon(1e-6));
-  // A batch of two equals the two problems solved one by one (same steps: ‖A‖ given).
-  const auto both = eqr::pdhg_tv(a, y, 0.2, eqr::PdhgOptions{}.iterations(50).operator_norm(1.5));
+  // A batch of two equals the two problems solved one by one (same fixed steps: ‖A‖ given, no adaptation,
+  // which would balance residuals summed over the batch).
+  const auto fixed = eqr::PdhgOptions{}.iterations(50).operator_norm(1.5).adaptive(false);
+  const auto both = eqr::pdhg_tv(a, y, 0.2, fixed);
   for (std::size_t n = 0; n < 2; ++n) {
     xt::xtensor<double, 4> yn = xt::view(y, xt::range(n, n + 1), xt::all(), xt::all(), xt::all());
-    const auto one = eqr::pdhg_tv(a, yn, 0.2, eqr::PdhgOptions{}.iterations(50).operator_norm(1.5));
+    const auto one = eqr::pdhg_tv(a, yn, 0.2, fixed);
     for (std::size_t k = 0; k < 42; ++k) CHECK(both.solution.data()[n * 42 + k] == doctest::Approx(one.solution.data()[k]).epsilon(1e-12));
   }
 }
