@@ -149,6 +149,10 @@ class Conv {
     EQR_EXPECTS(bias_.has_value(), value_error, "Conv::bias: expected a layer with bias, found one without");
     return *bias_;
   }
+  nn::Parameter<B>& bias() {
+    EQR_EXPECTS(bias_.has_value(), value_error, "Conv::bias: expected a layer with bias, found one without");
+    return *bias_;
+  }
   bool has_bias() const { return bias_.has_value(); }
 
  private:

@@ -216,6 +216,10 @@ class EquivariantConv {
     EQR_EXPECTS(has_bias_, value_error, "EquivariantConv::bias: expected a layer with bias, found one without");
     return *bias_;
   }
+  const nn::Parameter<B>& bias() const {
+    EQR_EXPECTS(has_bias_, value_error, "EquivariantConv::bias: expected a layer with bias, found one without");
+    return *bias_;
+  }
 
  private:
   static expansion_type make_expansion(const EquivariantConvOptions& o) {

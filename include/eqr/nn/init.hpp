@@ -45,7 +45,7 @@ enum class Init { pytorch_default, he, zeros, e2cnn };
 [[nodiscard]] inline Init parse_init(std::string_view text) {
   for (Init i : {Init::pytorch_default, Init::he, Init::zeros, Init::e2cnn})
     if (text == name(i)) return i;
-  throw value_error(detail::concat("init: expected 'pytorch_default', 'he', 'zeros' or 'e2cnn', found '", text, "'"));
+  throw value_error(::eqr::detail::concat("init: expected 'pytorch_default', 'he', 'zeros' or 'e2cnn', found '", text, "'"));
 }
 
 /// `count` values uniform in [−bound, bound).
