@@ -206,3 +206,32 @@ TEST_CASE("Parameter names are stable and hierarchical") {
                                           "prox.2.body.0.bias", "prox.2.body.1.bias", "prox.3.coefficients",
                                           "prox.3.bias"});
 }
+
+TEST_CASE("Backward passes accumulate parameter gradients until zero_grad") {
+  using G = eqr::C4;
+  using Tr = eqr::FieldType<G, eqr::Trivial<G>>;
+  using Reg = eqr::FieldType<G, eqr::Regular<G>>;
+  using Lift = eqr::EquivariantConv<G, Tr, Reg, B>;
+  using Proj = eqr::EquivariantConv<G, Reg, Tr, B>;
+  eqr::Sequential<Lift, eqr::NormNonlinearity<Reg, B>, Proj> net(Lift(eqr::EquivariantConvOptions(3).seed(1)),
+                                                                 eqr::NormNonlinearity<Reg, B>(-0.1),
+                                                                 Proj(eqr::EquivariantConvOptions(3).seed(2)));
+  const Tensor x = random_tensor({1, 1, 6, 6}, 1), dy = random_tensor({1, 1, 6, 6}, 2);
+  decltype(net)::context ctx;
+  net.forward(x, ctx);
+  eqr::nn::zero_grad(net);
+  net.backward(ctx, dy);
+  std::vector<std::vector<float>> once;
+  net.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<B>& p) { once.push_back(B::to_host(p.grad)); });
+  net.backward(ctx, dy);  // the same contribution again: every gradient doubles
+  std::size_t i = 0;
+  net.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<B>& p) {
+    const auto twice = B::to_host(p.grad);
+    INFO(name);
+    CHECK(B::squared_norm(p.grad) > 0);
+    for (std::size_t j = 0; j < twice.size(); ++j) CHECK(twice[j] == doctest::Approx(2.0 * once[i][j]).epsilon(1e-6));
+    ++i;
+  });
+  eqr::nn::zero_grad(net);
+  CHECK(eqr::nn::gradient_norm(net) == 0.0);
+}
