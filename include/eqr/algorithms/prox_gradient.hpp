@@ -112,12 +112,15 @@ template <LinearOperator Op>
 /// Throws shape_error / value_error for bad inputs, and value_error if the objective is requested for a g
 /// without `value`.
 template <LinearOperator Op, class G>
-  requires ProximalOperator<std::remove_cvref_t<G>, typename Op::value_type>
+  requires AnyProximalOperator<std::remove_cvref_t<G>>
 [[nodiscard]] SolverResult<typename Op::value_type> proximal_gradient(
     const Op& a, const typename Op::range_type& y, G&& g, const ProximalGradientOptions& options = {},
     std::optional<typename Op::domain_type> initial = std::nullopt) {
   using T = typename Op::value_type;
   using Function = std::remove_cvref_t<G>;
+  static_assert(ProximalOperator<Function, T>,
+                "proximal_gradient: the proximal operator g must act on batches of the operator's scalar type "
+                "(with a float operator use TvProx<float>, with a double operator TvProx<double>).");
   constexpr bool has_value = ProximableFunction<Function, T>;
   EQR_EXPECTS(has_value || !options.record_objective(), value_error,
               "proximal_gradient: recording the objective needs g.value(u), which this proximal operator lacks");
