@@ -8,20 +8,22 @@
 /// balance of the two blocks of K, whose norm obeys ‖K‖² ≤ ‖A‖² + 8μ² (‖∇‖² ≤ 8).  The default μ = ‖A‖/√8
 /// equalises the blocks; it matters for CT, where ‖A‖² is in the thousands in pixel units (DESIGN.md §3).
 ///
-/// Iteration (steps τσ‖K‖² < 1; we take τ = ρ·0.99/κ, σ = 0.99/(ρκ), κ² = 1.01‖A‖² + 8μ², ratio ρ > 0):
+/// Iteration (steps τσ‖K‖² < 1: τ = ρ·0.99/κ, σ = 0.99/(ρκ), κ² = ‖A‖² + 8μ² ≥ ‖K‖², balance ρ > 0; ‖A‖ as
+/// given, or √1.01 × the power-method estimate, which approaches ‖A‖ from below):
 ///    q_{k+1} = (q_k + σ(A ū_k − y)) / (1 + σ)                        prox of σF₁*, F₁*(q) = ½‖q‖² + ⟨q, y⟩
 ///    p_{k+1} = Π_{|·| ≤ λ/μ}(p_k + σμ ∇ū_k)                           prox of σF₂* (pointwise, over channels)
 ///    u_{k+1} = Π_C(u_k − τ Aᵀq_{k+1} + τμ div p_{k+1})                prox of τG, div = −∇ᵀ
 ///    ū_{k+1} = 2u_{k+1} − u_k
-/// The ergodic primal–dual gap decays like O(1/k) (Chambolle & Pock 2011, Thm. 1).  The best ratio ρ = τ/σ
-/// depends on the problem (≈ 3 for 20 % MRI, ≈ 0.2 for small denoising / inpainting problems), so by default
-/// it is adapted while iterating by residual balancing (Goldstein et al. 2015, `PdhgOptions::adaptive`): with
-///    primal residual ‖u_k − u_{k+1}‖/τ,   dual residual ‖(y_k − y_{k+1})/σ + K(ū_k − u_{k+1})‖  (y = (q, p)),
-/// the two sides of the saddle-point conditions 0 ∈ ∂G(u) + Kᵀy, 0 ∈ ∂F*(y) − Ku at the new iterate.  A is applied once and Aᵀ
-/// once per iteration: A ū_k = 2 A u_k − A u_{k−1} is combined from the forward projections already made, and
-/// the objective ½‖Au − y‖² + λ TV(u) comes for the price of one TV evaluation.  The pointwise magnitude of
-/// ∇ and p is taken over all channels, so a complex image (two channels) is one vectorial-TV image; the
-/// operator may mix channels freely (MRI).
+/// The ergodic primal–dual gap decays like O(1/k) (Chambolle & Pock 2011, Thm. 1).  The best step balance
+/// ρ (τ/σ = ρ²) depends on the problem (≈ 3 for 20 % MRI; small denoising / inpainting problems prefer ≈ 0.2
+/// with μ ≈ 2), so by default τ/σ is adapted while iterating by residual balancing (Goldstein et al. 2015,
+/// `PdhgOptions::adaptive`), with ξ = (q, p) the dual pair and
+///    primal residual ‖u_k − u_{k+1}‖/τ,   dual residual ‖(ξ_k − ξ_{k+1})/σ + K(ū_k − u_{k+1})‖,
+/// the two sides of the saddle-point conditions 0 ∈ ∂G(u) + Kᵀξ, 0 ∈ ∂F*(ξ) − Ku at the new iterate.
+/// A is applied once and Aᵀ once per iteration: A ū_k = 2 A u_k − A u_{k−1} is combined from the forward
+/// projections already made, and the objective ½‖Au − y‖² + λ TV(u) comes for the price of one TV
+/// evaluation.  The pointwise magnitude of ∇ and p is taken over all channels, so a complex image (two
+/// channels) is one vectorial-TV image; the operator may mix channels freely (MRI).
 #pragma once
 
 #include <cmath>
@@ -80,7 +82,7 @@ class PdhgOptions {
     gradient_scale_ = mu;
     return *this;
   }
-  /// The step ratio ρ = τκ/0.99 (primal step relative to the dual one; default 1).
+  /// The step balance ρ = τκ/0.99 = 0.99/(σκ), so τ/σ = ρ² (larger: larger primal steps; default 1).
   PdhgOptions& step_ratio(double rho) {
     EQR_EXPECTS(std::isfinite(rho) && rho > 0.0, value_error, "PdhgOptions::step_ratio: expected a finite ratio > 0, found ",
                 rho);
