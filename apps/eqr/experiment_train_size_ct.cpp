@@ -1,10 +1,7 @@
 // `eqr experiment train-size-ct` (the paper's Figure 7): CT with 50 angles and Poisson noise; ordinary vs
 // C4-equivariant learned proximal gradient trained on nested training sets of several sizes, with FBP and TV,
 // tested on upright and analytically rotated phantoms.
-#include "experiments/train_size.hpp"
-#include "eqr/operators/fbp.hpp"
-#include "eqr/operators/noise.hpp"
-#include "eqr/operators/radon.hpp"
+#include "experiments/problems.hpp"
 
 namespace {
 
@@ -12,25 +9,7 @@ using namespace eqr::experiments;
 
 template <int Fields>
 int run_ct(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& plan) {
-  // The image spans one unit of length (pixel size 1/n), so line integrals are at most ~1.5; μ = 5 then
-  // attenuates the thickest rays to about e^-6 of the 10^4 incident photons: low-dose noise, finite logs.
-  const auto geometry = eqr::parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
-  eqr::CtPoissonNoise noise_model;
-  noise_model.photons = 1e4;
-  noise_model.mu = 5.0;
-  const eqr::FilteredBackProjection<float> fbp(geometry, eqr::FbpFilter::hann);
-  TrainSizeProblem<eqr::Radon<float>> problem{
-      "train-size-ct",
-      "CT (the paper's Figure 7): parallel beam, 50 angles in [0, π), " + std::to_string(n) + "×" + std::to_string(n) +
-          " oriented phantoms, Poisson noise with N_in = 10⁴ photons, post-log data y = −log(max(n/N_in, η))/μ with "
-          "μ = 5 per image width. Baselines: FBP (Hann filter) and TV (PDHG).",
-      eqr::Radon<float>(geometry),
-      [noise_model](const Tensor& ax, std::uint64_t s) { return eqr::ct_poisson_noise(ax, noise_model, s); },
-      [fbp](const Tensor& y) { return fbp(y); },
-      "fbp",
-      eqr::data::PhantomKind::oriented,
-      n};
-  return run_train_size<1, Fields>(args, problem, plan);
+  return run_train_size<1, Fields>(args, ct_problem(n, "train-size-ct"), plan);
 }
 
 int run(const ExperimentArgs& args) {

@@ -1,10 +1,7 @@
 // `eqr experiment train-size-mri` (the paper's Figure 9): single-coil Cartesian MRI with ~20% of the k-space
 // columns and complex white Gaussian noise; ordinary vs C4-equivariant learned proximal gradient over
 // training-set sizes, with zero-filling and TV, tested on upright and analytically rotated phantoms.
-#include "experiments/train_size.hpp"
-#include "eqr/operators/masked_fourier.hpp"
-#include "eqr/operators/masks.hpp"
-#include "eqr/operators/noise.hpp"
+#include "experiments/problems.hpp"
 
 namespace {
 
@@ -12,24 +9,7 @@ using namespace eqr::experiments;
 
 template <int Fields>
 int run_mri(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& plan, double sigma) {
-  // fastMRI's random column mask: acceleration 5 with 8% fully sampled centre, i.e. ~20% of k-space.
-  const auto mask = eqr::random_line_mask<float>(n, 5.0, 0.08, 1234);
-  const eqr::MaskedFourier<float> op(n, mask);
-  TrainSizeProblem<eqr::MaskedFourier<float>> problem{
-      "train-size-mri",
-      "MRI (the paper's Figure 9): orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, "
-      "8% centre; sampled fraction " + eqr::io::format_fixed(op.sampling_fraction(), 3) + "), complex white "
-      "Gaussian noise σ = " + eqr::io::format_fixed(sigma, 3) + " per real and imaginary part, " +
-          std::to_string(n) + "×" + std::to_string(n) + " oriented phantoms as complex images (two channels, "
-          "imaginary part 0). Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). "
-          "Metrics on magnitudes.",
-      op,
-      [mask, sigma](const Tensor& ax, std::uint64_t s) { return eqr::complex_gaussian_noise(ax, sigma, s, &mask); },
-      [op](const Tensor& y) { return op.adjoint(y); },
-      "zero-filled",
-      eqr::data::PhantomKind::oriented,
-      n};
-  return run_train_size<2, Fields>(args, problem, plan);
+  return run_train_size<2, Fields>(args, mri_problem(n, sigma, "train-size-mri"), plan);
 }
 
 int run(const ExperimentArgs& args) {
