@@ -1,0 +1,69 @@
+// `eqr reconstruct --model RUN_DIR --in y.npy --out x.npy [--png FILE]`: applies a trained model.
+#include <complex>
+#include <iostream>
+
+#include "cli.hpp"
+#include "eqr/backends/cpu/threads.hpp"
+#include "eqr/io/npy.hpp"
+#include "experiments/model_run.hpp"
+#include "npy_args.hpp"
+
+namespace {
+
+using namespace eqr::experiments;
+
+int run(eqr::cli::Args& args) {
+  const std::filesystem::path dir = args.required("model");
+  const std::string in = args.required("in");
+  const std::string out = args.required("out");
+  const eqr::cli::PngOption png(args);
+  const int threads = static_cast<int>(args.integer("threads", 0));
+  args.finish();
+  const eqr::cpu::ThreadLimit limit(threads);
+  RunConfig c = RunConfig::load(dir / "model.cfg");
+  with_method(c, [&](auto& lpg, const auto& problem) {
+    eqr::nn::load_checkpoint(dir / "checkpoint.eqrc", lpg);
+    const auto range = problem.op.range_shape(1);
+    Tensor y = FB::zeros({1, range[1], range[2], range[3]});
+    const eqr::io::NpyArray a = eqr::io::read_npy(in);
+    const auto [h, w] = eqr::cli::plane_shape(a, in, "measurements");
+    EQR_EXPECTS(h == range[2] && w == range[3], eqr::shape_error, "'", in, "': expected measurements of shape (",
+                range[2], ", ", range[3], ") for this model (", c.problem, ", ", c.size, "x", c.size, "), found (", h,
+                ", ", w, ")");
+    if (range[1] == 2) {
+      EQR_EXPECTS(a.is_complex(), eqr::value_error, "'", in, "': expected complex k-space (complex64/complex128), found dtype ",
+                  eqr::io::dtype_name(a.dtype()));
+      const xt::xarray<std::complex<double>> v = a.as<std::complex<double>>();
+      for (std::size_t i = 0; i < h * w; ++i) {
+        y(0, 0, i / w, i % w) = static_cast<float>(v.flat(i).real());
+        y(0, 1, i / w, i % w) = static_cast<float>(v.flat(i).imag());
+      }
+    } else {
+      const auto plane = eqr::cli::read_real_plane(in, "measurements");
+      for (std::size_t i = 0; i < h * w; ++i) y(0, 0, i / w, i % w) = static_cast<float>(plane.flat(i));
+    }
+    const Tensor u = lpg.forward(y);
+    if (range[1] == 2) {
+      eqr::io::NpyArray o(eqr::io::DType::complex64, {static_cast<std::size_t>(c.size), static_cast<std::size_t>(c.size)});
+      auto vals = o.values<std::complex<float>>();
+      for (std::size_t i = 0; i < vals.size(); ++i) {
+        const std::size_t r = i / static_cast<std::size_t>(c.size), col = i % static_cast<std::size_t>(c.size);
+        vals[i] = {u(0, 0, r, col), u(0, 1, r, col)};
+      }
+      eqr::io::write_npy(out, o);
+    } else {
+      eqr::cli::write_real_plane(out, plane(u), eqr::io::DType::float32);
+    }
+    png.write(magnitude_image(u));
+  });
+  return 0;
+}
+
+const bool registered = eqr::cli::register_command(
+    {"reconstruct", "apply a trained model to measurements",
+     "--model RUN_DIR --in y.npy --out x.npy [--png FILE] [--png-range LOW,HIGH] [--threads N]\n\n"
+     "Reads the run directory's model.cfg (problem, geometry, normalisation, network) and checkpoint. CT: y is the\n"
+     "sinogram (A, D); MRI: complex k-space (H, W) (complex64), output complex64 (H, W); denoise: the noisy (H, W).",
+     run});
+
+}  // namespace

@@ -1,0 +1,73 @@
+// `eqr train`: trains a learned proximal gradient method on built-in synthetic data and writes a run
+// directory (model.cfg, checkpoint.eqrc, log.csv, loss.svg); --resume continues exactly.
+#include <iostream>
+
+#include "cli.hpp"
+#include "eqr/backends/cpu/threads.hpp"
+#include "experiments/model_run.hpp"
+
+namespace {
+
+using namespace eqr::experiments;
+
+int run(eqr::cli::Args& args) {
+  const std::filesystem::path out = args.required("out");
+  const bool resume = args.flag("resume");
+  RunConfig c;
+  c.problem = args.value("problem").value_or("ct");
+  c.model = args.value("model").value_or("equivariant");
+  c.group = args.value("group").value_or(c.model == "ordinary" ? "C1" : "C4");
+  const std::string method = args.value("method").value_or("lpg");
+  c.size = args.integer("size", 32);
+  c.iterations = args.integer("iterations", 4);
+  c.width = args.integer("width", c.model == "ordinary" ? 24 : 24);
+  c.seed = args.integer("seed", 0);
+  const long train_size = args.integer("train-size", 16);
+  const long steps = args.integer("steps", 2000);
+  const double lr = args.real("lr", 1e-4);
+  const long batch = args.integer("batch", 1);
+  const auto clip = args.real("clip");
+  const long validate_every = args.integer("validate-every", 0);
+  const auto data = args.value("data");
+  const int threads = static_cast<int>(args.integer("threads", 0));
+  args.finish();
+  if (method != "lpg")
+    throw eqr::cli::usage_error("--method: expected lpg (learned primal-dual is not built into this tool), found '" + method + "'");
+  if (data) throw eqr::cli::usage_error("--data: training from a directory of .npy images is not built into this tool yet");
+  if (train_size < 1) throw eqr::cli::usage_error("--train-size: expected >= 1, found " + std::to_string(train_size));
+  const eqr::cpu::ThreadLimit limit(threads);
+  std::filesystem::create_directories(out);
+  if (resume && std::filesystem::exists(out / "model.cfg")) c = RunConfig::load(out / "model.cfg");
+  c.validate();
+  with_method(c, [&](auto& lpg, const auto& problem) {
+    c.save(out / "model.cfg");  // now with the operator norm
+    eqr::data::SyntheticSpec spec{problem.phantoms, problem.size, eqr::data::Split::train,
+                                  static_cast<std::size_t>(train_size), static_cast<std::uint64_t>(c.seed), false, 2};
+    const auto train = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
+    spec.split = eqr::data::Split::validation;
+    spec.count = 4;
+    const auto val = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
+    auto options = eqr::TrainingOptions().steps(steps).lr(lr).batch(static_cast<int>(batch)).seed(static_cast<std::uint64_t>(c.seed))
+                       .validate_every(validate_every > 0 ? validate_every : std::max(1L, steps / 10))
+                       .checkpoint_every(std::max(1L, steps / 10)).run_dir(out).resume(resume);
+    if (clip) options.clip_grad_norm(*clip);
+    const auto r = eqr::train(lpg, train, val, options);
+    std::cout << (r.interrupted ? "interrupted" : "trained") << " " << c.model << " LPG (" << c.problem << ", "
+              << c.size << "x" << c.size << ") to step " << r.steps << "; run directory " << out.string() << "\n";
+  });
+  return 0;
+}
+
+const bool registered = eqr::cli::register_command(
+    {"train", "train a learned reconstruction on built-in synthetic data",
+     "--problem ct|mri|denoise --model equivariant|ordinary [--group C4] [--method lpg] [--train-size N]\n"
+     "  [--steps S] [--lr LR] [--batch B] [--clip G] [--seed S] [--size N] [--iterations I] [--width W]\n"
+     "  [--validate-every K] [--threads N] --out RUN_DIR [--resume]\n\n"
+     "Trains the learned proximal gradient method (Algorithm 2; 5 memory channels; prox K_project∘(id+φ∘K_intermediate)∘\n"
+     "φ∘K_lift, 3×3, replicate padding) on oriented-ellipse phantoms with fixed seeds. CT: 50 angles, Poisson noise;\n"
+     "MRI: ~20% Cartesian lines, complex Gaussian noise; denoise: Gaussian noise 0.1. Equivariant: C4 with width 24,\n"
+     "48 or 96 (6, 12, 24 regular fields). Writes RUN_DIR/model.cfg (problem, geometry, normalisation, network),\n"
+     "checkpoint.eqrc, log.csv and loss.svg; --resume continues from the checkpoint exactly. Ctrl-C stops cleanly.",
+     run});
+
+}  // namespace

@@ -1,0 +1,143 @@
+/// @file apps/eqr/experiments/model_run.hpp
+/// The run directory of `eqr train` and how `eqr reconstruct` / `eqr evaluate` rebuild the trained method
+/// from it. `model.cfg` (one `key = value` per line) records the problem (its operator geometry follows
+/// from it and the image size), the model, the group, the network width, the number of iterations and the
+/// operator norm used for normalisation (DESIGN.md §3), so no geometry flag is needed later;
+/// `checkpoint.eqrc` holds the parameters (and Adam's state, for --resume).
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "problems.hpp"
+#include "eqr/nn/checkpoint.hpp"
+#include "eqr/operators/image_operators.hpp"
+
+namespace eqr::experiments {
+
+/// What a run directory records about its model.
+struct RunConfig {
+  std::string problem = "ct";       ///< denoise | ct | mri
+  std::string model = "equivariant";  ///< equivariant | ordinary
+  std::string group = "C4";
+  long size = 32;                   ///< image size n (n×n)
+  long iterations = 4;              ///< unrolled iterations
+  long width = 24;                  ///< prox width (C4: width/4 regular fields)
+  double operator_norm = 0;         ///< ‖A‖ used for normalisation (0: estimate)
+  long seed = 0;                    ///< dataset seed
+
+  /// Writes model.cfg atomically.
+  void save(const std::filesystem::path& file) const {
+    std::ostringstream out;
+    out.precision(17);
+    out << "problem = " << problem << "\nmodel = " << model << "\ngroup = " << group << "\nsize = " << size
+        << "\niterations = " << iterations << "\nwidth = " << width << "\nmemory = 5\noperator_norm = " << operator_norm
+        << "\nseed = " << seed << "\n";
+    io::save_text(file, out.str());
+  }
+  /// Reads model.cfg; io_error naming the file and the key for a missing or malformed entry.
+  static RunConfig load(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    EQR_EXPECTS(in.good(), io_error, "cannot read '", file.string(), "': expected the model.cfg of an `eqr train` run directory");
+    std::map<std::string, std::string> kv;
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      const auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(" \t"));
+        s.erase(s.find_last_not_of(" \t\r") + 1);
+        return s;
+      };
+      kv[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    }
+    const auto get = [&](const std::string& key) {
+      const auto it = kv.find(key);
+      EQR_EXPECTS(it != kv.end(), io_error, "'", file.string(), "': expected a line '", key, " = …', found none");
+      return it->second;
+    };
+    RunConfig c;
+    try {
+      c.problem = get("problem");
+      c.model = get("model");
+      c.group = get("group");
+      c.size = std::stol(get("size"));
+      c.iterations = std::stol(get("iterations"));
+      c.width = std::stol(get("width"));
+      c.operator_norm = std::stod(get("operator_norm"));
+      c.seed = std::stol(get("seed"));
+    } catch (const std::logic_error&) {
+      throw io_error(eqr::detail::concat("'", file.string(), "': expected numeric size, iterations, width, operator_norm and seed"));
+    }
+    c.validate();
+    return c;
+  }
+  /// Throws value_error naming the first unsupported setting.
+  void validate() const {
+    EQR_EXPECTS(problem == "denoise" || problem == "ct" || problem == "mri", value_error,
+                "--problem: expected denoise, ct or mri, found '", problem, "'");
+    EQR_EXPECTS(model == "equivariant" || model == "ordinary", value_error,
+                "--model: expected equivariant or ordinary, found '", model, "'");
+    EQR_EXPECTS(model == "ordinary" || group == "C4", value_error,
+                "--group: this build's `eqr train` offers the equivariant model for C4 (the paper's choice; other "
+                "groups via `eqr experiment group-order`), found '", group, "'");
+    EQR_EXPECTS(size >= 8 && size <= 1024, value_error, "--size: expected 8..1024, found ", size);
+    EQR_EXPECTS(iterations >= 1 && iterations <= 32, value_error, "--iterations: expected 1..32, found ", iterations);
+    EQR_EXPECTS(model == "ordinary" ? width >= 1 : (width == 24 || width == 48 || width == 96), value_error,
+                "--width: expected 24, 48 or 96 for the equivariant model (6, 12, 24 regular C4 fields), found ", width);
+  }
+};
+
+/// The denoising problem: identity operator, Gaussian noise σ = 0.1, the noisy image as direct reconstruction.
+inline TrainSizeProblem<Identity<float>> denoise_problem(std::size_t n) {
+  return {"denoise", "Denoising: y = u + N(0, 0.1²).", Identity<float>(n, n, 1),
+          [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); },
+          [](const Tensor& y) { return y; }, "noisy", data::PhantomKind::oriented, n};
+}
+
+/// Calls f(problem) with the problem of the configuration (CT, MRI with σ = 0.03, or denoising).
+template <class F>
+decltype(auto) with_problem(const RunConfig& c, F&& f) {
+  const auto n = static_cast<std::size_t>(c.size);
+  if (c.problem == "ct") return f(ct_problem(n, "train"));
+  if (c.problem == "mri") return f(mri_problem(n, 0.03, "train"));
+  return f(denoise_problem(n));
+}
+
+/// Builds the learned proximal gradient method of the configuration (fresh parameters, seeded) and calls
+/// f(method, problem). The memory width is the paper's 5.
+template <class F>
+void with_method(RunConfig& c, F&& f) {
+  with_problem(c, [&](const auto& problem) {
+    using Op = std::remove_cvref_t<decltype(problem.op)>;
+    constexpr int C = std::is_same_v<Op, MaskedFourier<float>> ? 2 : 1;
+    constexpr int m = 5;
+    if (c.operator_norm <= 0) c.operator_norm = estimate_operator_norm<FB>(problem.op, 100);
+    const auto options = LearnedProximalGradientOptions().iterations(static_cast<int>(c.iterations)).memory(m);
+    const auto seed = static_cast<std::uint64_t>(c.seed);
+    if (c.model == "ordinary") {
+      std::vector<OrdinaryProx<FB>> nets;
+      for (long i = 0; i < c.iterations; ++i)
+        nets.push_back(make_ordinary_prox<FB>(2 * C + m, C + m, static_cast<std::size_t>(c.width), 100 * static_cast<std::uint64_t>(i) + seed));
+      LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> lpg(problem.op, c.operator_norm, C, std::move(nets), options);
+      f(lpg, problem);
+      return;
+    }
+    const auto equivariant = [&]<int Fields>() {
+      using Net = EquivariantProx<C4, 2 * C + m, Fields, C + m, FB>;
+      std::vector<Net> nets;
+      for (long i = 0; i < c.iterations; ++i)
+        nets.push_back(make_equivariant_prox<C4, 2 * C + m, Fields, C + m, FB>(100 * static_cast<std::uint64_t>(i) + seed));
+      LearnedProximalGradient<FB, Op, Net> lpg(problem.op, c.operator_norm, C, std::move(nets), options);
+      f(lpg, problem);
+    };
+    if (c.width == 24) equivariant.template operator()<6>();
+    else if (c.width == 48) equivariant.template operator()<12>();
+    else equivariant.template operator()<24>();
+  });
+}
+
+}  // namespace eqr::experiments
