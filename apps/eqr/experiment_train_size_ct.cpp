@@ -17,7 +17,7 @@ int run(const ExperimentArgs& args) {
   if (args.quick) {
     plan.sizes = {1, 4, 16};
     plan.test_images = 8;
-    plan.steps = args.steps > 0 ? args.steps : 2000;
+    plan.steps = args.steps > 0 ? args.steps : 1500;
     plan.iterations = 4;
     plan.lr = 1e-3;
     plan.tv_lambdas = {1e-4, 3e-4, 1e-3, 3e-3};
