@@ -296,7 +296,7 @@ TEST_CASE("bad configurations are rejected with messages naming expected and fou
 TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot90-equivariant, ordinary ones do not") {
   using Net = TinyNet<FB>;
   using Method = eqr::LearnedProximalGradient<FB, IdentityOperator<FB>, Net>;
-  const std::size_t n = 12;
+  constexpr std::size_t n = 12;
   const IdentityOperator<FB> op{1, n, n};
   auto make = [&](bool symmetric) {
     eqr::Random rng(77);
@@ -304,7 +304,7 @@ TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot
     for (int i = 0; i < 4; ++i) nets.emplace_back(2 + 3, 6, 1 + 3, rng, symmetric);
     return Method(op, 1.0, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(4).memory(3));
   };
-  auto rot90 = [n](const FB::tensor_type& x) {  // counter-clockwise, as numpy.rot90: out[i][j] = in[j][n−1−i]
+  auto rot90 = [](const FB::tensor_type& x) {  // counter-clockwise, as numpy.rot90: out[i][j] = in[j][n−1−i]
     FB::tensor_type r = FB::zeros(FB::shape(x));
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) r(0, 0, i, j) = x(0, 0, j, n - 1 - i);
