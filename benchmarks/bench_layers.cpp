@@ -22,7 +22,7 @@
 #include "eqr/groups/groups.hpp"
 #include "eqr/layers/layers.hpp"
 #include "eqr/nn/module.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
 
 namespace {

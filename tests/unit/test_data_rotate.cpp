@@ -9,7 +9,7 @@
 #include <xtensor/xview.hpp>
 
 #include "eqr/data/rotate.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 using namespace eqr;
 using namespace eqr::data;

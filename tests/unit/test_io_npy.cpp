@@ -13,7 +13,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/io/npy.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace fs = std::filesystem;
 using namespace eqr;

@@ -179,7 +179,7 @@ TEST_CASE("initialiser variances follow e2cnn's formula 1/(T*C)") {
 TEST_CASE("initialisers give the intended energy per output channel (seeded, statistical)") {
   using F = FieldType<C4, Copies<Regular<C4>, 4>, Trivial<C4>>;
   const KernelExpansion<F, F, double> expansion(3);
-  std::mt19937_64 rng(20261125);
+  Random rng(20261125);
   const auto energy = [&](InitScheme scheme) {
     std::vector<double> c(static_cast<std::size_t>(expansion.coefficient_count()));
     std::vector<double> w(static_cast<std::size_t>(expansion.filter_size()));
@@ -196,7 +196,7 @@ TEST_CASE("initialisers give the intended energy per output channel (seeded, sta
   CHECK(energy(InitScheme::lecun) == doctest::Approx(1.0).epsilon(0.05));
   CHECK(energy(InitScheme::he) == doctest::Approx(2.0).epsilon(0.05));
   // Reproducible from the seed.
-  std::mt19937_64 a(1), b(1);
+  Random a(1), b(1);
   std::vector<float> ca(static_cast<std::size_t>(expansion.coefficient_count())), cb(ca.size());
   initialize_coefficients(expansion, std::span<float>(ca), a);
   initialize_coefficients(expansion, std::span<float>(cb), b);
@@ -216,6 +216,6 @@ TEST_CASE("expansion errors name what was expected and found") {
   }
   std::vector<double> bias(3);
   CHECK_THROWS_AS(expansion.expand_bias(std::vector<double>{1.0}, bias), shape_error);
-  std::mt19937_64 rng(1);
+  Random rng(1);
   CHECK_THROWS_AS(initialize_coefficients(expansion, std::span<double>(c), rng), shape_error);
 }

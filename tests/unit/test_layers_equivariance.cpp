@@ -18,7 +18,7 @@
 #include "eqr/data/rotate.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/layers/layers.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <xtensor/xview.hpp>
 
 #include "eqr/metrics/ssim.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 using namespace eqr;
 using namespace eqr::metrics;

@@ -14,7 +14,7 @@
 #include "eqr/layers/layers.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/nn/optimizers.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
 
 namespace {

@@ -30,7 +30,7 @@
 #include "eqr/config.hpp"
 #include "eqr/layers/concepts.hpp"
 #include "eqr/nn/parameter.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr {
 

@@ -40,7 +40,7 @@
 #include "eqr/nn/checkpoint.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/nn/optimizers.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr {
 

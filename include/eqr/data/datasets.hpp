@@ -26,7 +26,7 @@
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
 #include "eqr/data/phantoms.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr::data {
 

@@ -25,7 +25,7 @@
 
 #include "eqr/config.hpp"
 #include "eqr/data/detail/geometry.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr::data {
 

@@ -16,13 +16,13 @@
 #include <cmath>
 #include <concepts>
 #include <map>
-#include <random>
 #include <set>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "eqr/config.hpp"
+#include "eqr/core/random.hpp"
 #include "eqr/kernels/expansion.hpp"
 
 namespace eqr {
@@ -62,17 +62,17 @@ std::vector<double> coefficient_variances(const Expansion& expansion, InitScheme
   return variances;
 }
 
-/// Fills `coefficients` with independent N(0, v) draws, v from `coefficient_variances`, using `rng` (e.g. a
-/// seeded std::mt19937_64, so that runs are reproducible).  Throws `shape_error` for a wrong length.
-template <class Expansion, std::floating_point T, std::uniform_random_bit_generator Rng>
-void initialize_coefficients(const Expansion& expansion, std::span<T> coefficients, Rng& rng,
+/// Fills `coefficients` with independent N(0, v) draws, v from `coefficient_variances`, using the seeded
+/// fixed-algorithm source `rng` (so a seed gives the same coefficients with every standard library).
+/// Throws `shape_error` for a wrong length.
+template <class Expansion, std::floating_point T>
+void initialize_coefficients(const Expansion& expansion, std::span<T> coefficients, Random& rng,
                              InitScheme scheme = InitScheme::e2cnn_he) {
   const auto variances = coefficient_variances(expansion, scheme);
   EQR_EXPECTS(coefficients.size() == variances.size(), shape_error, "initialize_coefficients: expected ",
               variances.size(), " coefficients, found ", coefficients.size());
-  std::normal_distribution<double> normal(0.0, 1.0);
   for (std::size_t i = 0; i < variances.size(); ++i)
-    coefficients[i] = static_cast<T>(std::sqrt(variances[i]) * normal(rng));
+    coefficients[i] = static_cast<T>(std::sqrt(variances[i]) * rng.normal());
 }
 
 }  // namespace eqr

@@ -20,7 +20,7 @@
 #include "eqr/layers/concepts.hpp"
 #include "eqr/nn/init.hpp"
 #include "eqr/nn/parameter.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr {
 

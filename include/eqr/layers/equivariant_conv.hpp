@@ -38,7 +38,7 @@
 #include "eqr/layers/conv.hpp"
 #include "eqr/nn/init.hpp"
 #include "eqr/nn/parameter.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 #include "eqr/reps/field_type.hpp"
 
 namespace eqr {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "eqr/config.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr::nn {
 

@@ -19,7 +19,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr {
 

@@ -29,7 +29,7 @@
 
 #include "eqr/config.hpp"
 #include "eqr/operators/concepts.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"
 
 namespace eqr {
 

@@ -24,4 +24,4 @@
 #include "eqr/operators/noise.hpp"
 #include "eqr/operators/parallel_beam.hpp"
 #include "eqr/operators/radon.hpp"
-#include "eqr/operators/random.hpp"
+#include "eqr/core/random.hpp"

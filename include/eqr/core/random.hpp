@@ -1,4 +1,4 @@
-/// @file operators/random.hpp
+/// @file core/random.hpp
 /// A seeded random source with fixed-algorithm transforms (uniform, normal, Poisson) whose output is the same
 /// with every standard library: std::mt19937_64 is fully specified by the standard, the std::*_distribution
 /// classes are not, so the transforms here are written out.
