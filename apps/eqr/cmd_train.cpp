@@ -22,7 +22,9 @@ int run(eqr::cli::Args& args) {
   c.iterations = args.integer("iterations", 4);
   c.width = args.integer("width", c.model == "ordinary" ? 24 : 24);
   c.seed = args.integer("seed", 0);
-  const long train_size = args.integer("train-size", 16);
+  const auto train_size_arg = args.integer("train-size");
+  const bool args_train_size_given = train_size_arg.has_value();
+  const long train_size = train_size_arg.value_or(16);
   const long steps = args.integer("steps", 2000);
   const double lr = args.real("lr", 1e-4);
   const long batch = args.integer("batch", 1);
@@ -33,20 +35,33 @@ int run(eqr::cli::Args& args) {
   args.finish();
   if (method != "lpg")
     throw eqr::cli::usage_error("--method: expected lpg (learned primal-dual is not built into this tool), found '" + method + "'");
-  if (data) throw eqr::cli::usage_error("--data: training from a directory of .npy images is not built into this tool yet");
   if (train_size < 1) throw eqr::cli::usage_error("--train-size: expected >= 1, found " + std::to_string(train_size));
   const eqr::cpu::ThreadLimit limit(threads);
   std::filesystem::create_directories(out);
   if (resume && std::filesystem::exists(out / "model.cfg")) c = RunConfig::load(out / "model.cfg");
+  if (data && !resume) {  // the image size comes from the data
+    const auto gt = eqr::io::read_npy(std::filesystem::path(*data) / "train_gt.npy");
+    EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[1] == gt.shape()[2], eqr::shape_error, "'", *data,
+                "/train_gt.npy': expected square images (N, H, H), found ", eqr::io::detail::shape_string(gt.shape()));
+    c.size = static_cast<long>(gt.shape()[1]);
+  }
   c.validate();
   with_method(c, [&](auto& lpg, const auto& problem) {
     c.save(out / "model.cfg");  // now with the operator norm
     eqr::data::SyntheticSpec spec{problem.phantoms, problem.size, eqr::data::Split::train,
                                   static_cast<std::size_t>(train_size), static_cast<std::uint64_t>(c.seed), false, 2};
-    const auto train = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
-    spec.split = eqr::data::Split::validation;
-    spec.count = 4;
-    const auto val = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
+    eqr::PairList<FB> train, val;
+    if (data) {
+      train = load_pairs(*data, "train", problem, static_cast<std::uint64_t>(c.seed));
+      EQR_EXPECTS(!train.pairs.empty(), eqr::io_error, "--data '", *data, "': expected train_gt.npy in it, found none");
+      if (static_cast<long>(train.pairs.size()) > train_size && args_train_size_given) train.pairs.resize(static_cast<std::size_t>(train_size));
+      val = load_pairs(*data, "val", problem, static_cast<std::uint64_t>(c.seed) + 1);
+    } else {
+      train = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
+      spec.split = eqr::data::Split::validation;
+      spec.count = 4;
+      val = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
+    }
     auto options = eqr::TrainingOptions().steps(steps).lr(lr).batch(static_cast<int>(batch)).seed(static_cast<std::uint64_t>(c.seed))
                        .validate_every(validate_every > 0 ? validate_every : std::max(1L, steps / 10))
                        .checkpoint_every(std::max(1L, steps / 10)).run_dir(out).resume(resume);
@@ -62,12 +77,14 @@ const bool registered = eqr::cli::register_command(
     {"train", "train a learned reconstruction on built-in synthetic data",
      "--problem ct|mri|denoise --model equivariant|ordinary [--group C4] [--method lpg] [--train-size N]\n"
      "  [--steps S] [--lr LR] [--batch B] [--clip G] [--seed S] [--size N] [--iterations I] [--width W]\n"
-     "  [--validate-every K] [--threads N] --out RUN_DIR [--resume]\n\n"
+     "  [--validate-every K] [--data DIR] [--threads N] --out RUN_DIR [--resume]\n\n"
      "Trains the learned proximal gradient method (Algorithm 2; 5 memory channels; prox K_project∘(id+φ∘K_intermediate)∘\n"
      "φ∘K_lift, 3×3, replicate padding) on oriented-ellipse phantoms with fixed seeds. CT: 50 angles, Poisson noise;\n"
      "MRI: ~20% Cartesian lines, complex Gaussian noise; denoise: Gaussian noise 0.1. Equivariant: C4 with width 24,\n"
      "48 or 96 (6, 12, 24 regular fields). Writes RUN_DIR/model.cfg (problem, geometry, normalisation, network),\n"
-     "checkpoint.eqrc, log.csv and loss.svg; --resume continues from the checkpoint exactly. Ctrl-C stops cleanly.",
+     "checkpoint.eqrc, log.csv and loss.svg; --resume continues from the checkpoint exactly. Ctrl-C stops cleanly.\n"
+     "--data DIR: train on DIR/train_gt.npy (N, H, H) (and val_gt.npy), with DIR/train_obs.npy measurements if\n"
+     "present (used as they are), else simulated with the problem's operator and noise.",
      run});
 
 }  // namespace

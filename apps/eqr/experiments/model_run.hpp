@@ -13,6 +13,7 @@
 #include <string>
 
 #include "problems.hpp"
+#include "eqr/io/npy.hpp"
 #include "eqr/nn/checkpoint.hpp"
 #include "eqr/operators/image_operators.hpp"
 
@@ -138,6 +139,57 @@ void with_method(RunConfig& c, F&& f) {
     else if (c.width == 48) equivariant.template operator()<12>();
     else equivariant.template operator()<24>();
   });
+}
+
+/// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,
+/// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space, (N, H, W)
+/// noisy images); missing measurements are simulated with the problem's operator and noise. Returns an empty
+/// list when `<split>_gt.npy` does not exist. Throws shape_error naming the file for wrong shapes.
+template <class Problem>
+PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const Problem& problem, std::uint64_t seed) {
+  PairList<FB> list;
+  const auto gt_file = dir / (split + "_gt.npy");
+  if (!std::filesystem::exists(gt_file)) return list;
+  const io::NpyArray gt = io::read_npy(gt_file);
+  const auto d = problem.op.domain_shape(1);
+  const auto r = problem.op.range_shape(1);
+  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[1] == d[2] && gt.shape()[2] == d[3] && !gt.is_complex(), shape_error,
+              "'", gt_file.string(), "': expected real ground truths of shape (N, ", d[2], ", ", d[3], "), found ",
+              io::detail::shape_string(gt.shape()), " (", io::dtype_name(gt.dtype()), ")");
+  const std::size_t count = gt.shape()[0], plane = d[2] * d[3], rplane = r[2] * r[3];
+  const xt::xarray<double> g = gt.as<double>();
+  const auto obs_file = dir / (split + "_obs.npy");
+  std::optional<io::NpyArray> obs;
+  if (std::filesystem::exists(obs_file)) {
+    obs = io::read_npy(obs_file);
+    EQR_EXPECTS(obs->shape().size() == 3 && obs->shape()[0] == count && obs->shape()[1] == r[2] && obs->shape()[2] == r[3] &&
+                    obs->is_complex() == (r[1] == 2),
+                shape_error, "'", obs_file.string(), "': expected ", count, " ", r[1] == 2 ? "complex" : "real",
+                " measurements of shape (", count, ", ", r[2], ", ", r[3], "), found ", io::detail::shape_string(obs->shape()),
+                " (", io::dtype_name(obs->dtype()), ")");
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    Tensor u = FB::zeros({1, d[1], d[2], d[3]});
+    for (std::size_t i = 0; i < plane; ++i) u.data()[i] = static_cast<float>(g.flat(k * plane + i));
+    Tensor y;
+    if (obs) {
+      y = FB::zeros({1, r[1], r[2], r[3]});
+      if (r[1] == 2) {
+        const xt::xarray<std::complex<double>> v = obs->as<std::complex<double>>();
+        for (std::size_t i = 0; i < rplane; ++i) {
+          y.data()[i] = static_cast<float>(v.flat(k * rplane + i).real());
+          y.data()[rplane + i] = static_cast<float>(v.flat(k * rplane + i).imag());
+        }
+      } else {
+        const xt::xarray<double> v = obs->as<double>();
+        for (std::size_t i = 0; i < rplane; ++i) y.data()[i] = static_cast<float>(v.flat(k * rplane + i));
+      }
+    } else {
+      y = problem.noise(problem.op.apply(u), seed * 7919 + k);
+    }
+    list.pairs.push_back({std::move(y), std::move(u)});
+  }
+  return list;
 }
 
 }  // namespace eqr::experiments
