@@ -17,12 +17,12 @@ int run(const ExperimentArgs& args) {
   if (args.quick) {
     plan.sizes = {1, 4, 16};
     plan.test_images = 8;
-    plan.steps = args.steps > 0 ? args.steps : 1000;
+    plan.steps = args.steps > 0 ? args.steps : 1500;
     plan.iterations = 4;
     plan.lr = 1e-3;
     plan.tv_lambdas = {3e-4, 1e-3, 3e-3, 1e-2};
     plan.tv_iterations = 200;
-    return run_mri<6>(args, 32, plan, 0.03);
+    return run_mri<6>(args, 48, plan, 0.03);
   }
   plan.sizes = {1, 10, 100};
   plan.test_images = 50;
