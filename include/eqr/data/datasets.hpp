@@ -13,6 +13,8 @@
 /// (centres and angles) and rendered again, never resampled (resampling blurs, which by itself raises PSNR).
 #pragma once
 
+#include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <numbers>
@@ -22,6 +24,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
@@ -111,7 +114,8 @@ struct SyntheticSpec {
 /// Builds the pairs (measurement, ground truth) of a synthetic set on backend B: the ground truth u is the
 /// phantom as a 1×c×n×n tensor (c = the operator's image channels; a complex image has imaginary part 0),
 /// the measurement is `noise(op.apply(u), seed_i)` with the image's own seed.
-template <TensorBackend B, class Op, class Noise>
+template <TensorBackend B, ForwardOperatorFor<B> Op, class Noise>
+  requires std::invocable<Noise&, typename B::tensor_type, std::uint64_t>
 [[nodiscard]] PairList<B> make_pairs(const Op& op, Noise&& noise, const SyntheticSpec& spec) {
   using T = typename B::scalar_type;
   const auto ds = op.domain_shape(1);
