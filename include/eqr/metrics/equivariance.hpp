@@ -13,13 +13,13 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
-#include <span>
 #include <type_traits>
 #include <utility>
 
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
+#include "eqr/data/rotate.hpp"
 #include "eqr/groups/action.hpp"
 #include "eqr/groups/concepts.hpp"
 
@@ -64,23 +64,6 @@ double equivariance_error(F&& f, Act&& act, const X& x) {
   return equivariance_error(std::forward<F>(f), act, act, x);
 }
 
-/// The action of a grid-preserving element on every plane (last two axes) of a row-major tensor.
-template <FiniteGroup G, std::copyable T, std::size_t N>
-xt::xtensor<T, N> act_on_planes(typename G::element g, const xt::xtensor<T, N>& x) {
-  static_assert(N >= 2, "act_on_planes: expected a tensor of rank at least 2 (the last two axes are the image).");
-  const std::size_t h = x.shape(N - 2), w = x.shape(N - 1);
-  const auto [oh, ow] = transformed_shape<G>(g, h, w);
-  auto shape = x.shape();
-  shape[N - 2] = oh;
-  shape[N - 1] = ow;
-  xt::xtensor<T, N> out = xt::xtensor<T, N>::from_shape(shape);
-  const std::size_t plane = h * w;
-  for (std::size_t p = 0; plane > 0 && p < x.size() / plane; ++p)
-    transform_plane<G, T>(g, std::span<const T>(x.data() + p * plane, plane), h, w,
-                          std::span<T>(out.data() + p * plane, plane));
-  return out;
-}
-
 /// The largest equivariance error of f over the grid-preserving elements of G (quarter turns and mirrors),
 /// each acting on inputs and outputs as on scalar images.  Elements that do not map the grid onto itself
 /// (e.g. 45° in C8) are skipped, since they have no exact action on pixels.
@@ -91,7 +74,7 @@ double grid_equivariance_error(F&& f, const xt::xtensor<T, N>& x) {
   for (int i = 0; i < G::order(); ++i) {
     const auto g = G::element_at(i);
     if (!preserves_grid<G>(g)) continue;
-    const auto act = [g](const auto& y) { return act_on_planes<G>(g, y); };
+    const auto act = [g](const auto& y) { return data::transform<G>(y, g); };
     worst = std::max(worst, equivariance_error(f, act, act, x));
   }
   return worst;
