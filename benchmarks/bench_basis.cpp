@@ -10,7 +10,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
 #include "eqr/groups/groups.hpp"
@@ -33,7 +32,7 @@ void build_layer(benchmark::State& state) {
 template <class F>
 void expand_layer(benchmark::State& state) {
   const eqr::KernelExpansion<F, F> expansion(static_cast<int>(state.range(0)));
-  std::mt19937_64 rng(1);
+  eqr::Random rng(1);
   std::vector<float> c(static_cast<std::size_t>(expansion.coefficient_count()));
   std::vector<float> w(static_cast<std::size_t>(expansion.filter_size()));
   eqr::initialize_coefficients(expansion, std::span<float>(c), rng);
