@@ -20,6 +20,7 @@
 #include "eqr/layers/layers.hpp"
 #include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
+#include "../support/random_tensor.hpp"
 
 namespace {
 
@@ -27,12 +28,7 @@ using B = eqr::cpu::CpuBackend<float>;
 using Tensor = B::tensor_type;
 using eqr::Padding;
 
-Tensor random_tensor(eqr::Shape4 s, std::uint64_t seed) {
-  eqr::Random rng(seed);
-  std::vector<float> v(s.numel());
-  for (float& x : v) x = static_cast<float>(2.0 * rng.uniform() - 1.0);
-  return B::from_host(s, v);
-}
+Tensor random_tensor(eqr::Shape4 s, std::uint64_t seed) { return eqr::testing::random_tensor<B>(s, seed); }
 
 /// g·x for a feature map x of type F: each plane transformed by g, then mixed across channels by ρ_F(g).
 template <class F>

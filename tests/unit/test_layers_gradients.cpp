@@ -14,6 +14,7 @@
 #include "eqr/nn/module.hpp"
 #include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
+#include "../support/random_tensor.hpp"
 
 namespace {
 
@@ -22,10 +23,7 @@ using Tensor = B::tensor_type;
 using eqr::Padding;
 
 Tensor random_tensor(eqr::Shape4 s, std::uint64_t seed, double offset = 0.0) {
-  eqr::Random rng(seed);
-  std::vector<double> v(s.numel());
-  for (double& x : v) x = 2.0 * rng.uniform() - 1.0 + offset;
-  return B::from_host(s, v);
+  return eqr::testing::random_tensor<B>(s, seed, offset);
 }
 
 double relative_error(const std::vector<double>& a, const std::vector<double>& n) {
