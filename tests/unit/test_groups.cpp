@@ -33,6 +33,10 @@ TEST_CASE_TEMPLATE("action on R^2 is a homomorphism into O(2)", G, EQR_ALL_GROUP
     CHECK(m[0] * m[0] + m[2] * m[2] == doctest::Approx(1.0));
     CHECK(m[0] * m[1] + m[2] * m[3] == doctest::Approx(0.0).epsilon(1e-12));
     CHECK(m[0] * m[3] - m[1] * m[2] == doctest::Approx(G::has_flip(g) ? -1.0 : 1.0));
+    // The rotation part's angle is the angle of the image of the x axis under R_k = g F^f.
+    const Point2 e1 = act<G>(g, {G::has_flip(g) ? -1.0 : 1.0, 0.0});
+    const double angle = std::atan2(e1.y, e1.x);
+    CHECK(std::cos(angle - rotation_angle<G>(g)) == doctest::Approx(1.0));
     for (int j = 0; j < G::order(); ++j) {
       const auto h = G::element_at(j);
       const Point2 a = act<G>(g, act<G>(h, p)), b = act<G>(G::compose(g, h), p);

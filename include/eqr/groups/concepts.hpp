@@ -39,9 +39,4 @@ concept FiniteGroup = std::regular<typename G::element> &&
 template <class G>
 concept GridGroup = FiniteGroup<G> && (4 % G::rotation_order() == 0);
 
-/// `FiniteGroupOf<G, H>`: G is a finite group and the same group as H (used to tie representations,
-/// fields and layers to one group at compile time).
-template <class G, class H>
-concept SameGroup = FiniteGroup<G> && FiniteGroup<H> && std::same_as<G, H>;
-
 }  // namespace eqr
