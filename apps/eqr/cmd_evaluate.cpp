@@ -29,7 +29,7 @@ int run(eqr::cli::Args& args) {
                                     static_cast<std::size_t>(n_test), static_cast<std::uint64_t>(c.seed), rot, 2};
       const auto test = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
       const std::string t = rot ? "rotated" : "upright";
-      entries.push_back(detail::evaluate(c.model, c.model == "ordinary" ? "C1" : c.group, 0, t, test,
+      entries.push_back(detail::evaluate(c.model, c.model == "ordinary" ? "C1" : c.group, c.train_size, t, test,
                                          [&](const Tensor& y) { return lpg.forward(y); }));
       entries.push_back(detail::evaluate(problem.direct_name, "", 0, t, test, problem.direct));
     }

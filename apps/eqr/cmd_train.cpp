@@ -62,6 +62,8 @@ int run(eqr::cli::Args& args) {
       spec.count = 4;
       val = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
     }
+    c.train_size = static_cast<long>(train.pairs.size());
+    c.save(out / "model.cfg");  // now with the training-set size, which evaluate reports
     auto options = eqr::TrainingOptions().steps(steps).lr(lr).batch(static_cast<int>(batch)).seed(static_cast<std::uint64_t>(c.seed))
                        .validate_every(validate_every > 0 ? validate_every : std::max(1L, steps / 10))
                        .checkpoint_every(std::max(1L, steps / 10)).run_dir(out).resume(resume);

@@ -29,6 +29,7 @@ struct RunConfig {
   long width = 24;                  ///< prox width (C4: width/4 regular fields)
   double operator_norm = 0;         ///< ‖A‖ used for normalisation (0: estimate)
   long seed = 0;                    ///< dataset seed
+  long train_size = 0;              ///< number of training images (0: not recorded)
 
   /// Writes model.cfg atomically.
   void save(const std::filesystem::path& file) const {
@@ -36,7 +37,7 @@ struct RunConfig {
     out.precision(17);
     out << "problem = " << problem << "\nmodel = " << model << "\ngroup = " << group << "\nsize = " << size
         << "\niterations = " << iterations << "\nwidth = " << width << "\nmemory = 5\noperator_norm = " << operator_norm
-        << "\nseed = " << seed << "\n";
+        << "\nseed = " << seed << "\ntrain_size = " << train_size << "\n";
     io::save_text(file, out.str());
   }
   /// Reads model.cfg; io_error naming the file and the key for a missing or malformed entry.
@@ -70,8 +71,9 @@ struct RunConfig {
       c.width = std::stol(get("width"));
       c.operator_norm = std::stod(get("operator_norm"));
       c.seed = std::stol(get("seed"));
+      if (kv.contains("train_size")) c.train_size = std::stol(kv.at("train_size"));
     } catch (const std::logic_error&) {
-      throw io_error(eqr::detail::concat("'", file.string(), "': expected numeric size, iterations, width, operator_norm and seed"));
+      throw io_error(eqr::detail::concat("'", file.string(), "': expected numeric size, iterations, width, operator_norm, seed and train_size"));
     }
     c.validate();
     return c;
