@@ -12,23 +12,13 @@
 #include "eqr/groups/groups.hpp"
 #include "eqr/kernels/kernels.hpp"
 #include "eqr/reps/reps.hpp"
+#include "../support/basis_helpers.hpp"
 
 using namespace eqr;
+using eqr::testing::Pair;
+using eqr::testing::rank_of;
 
 namespace {
-
-template <class Rin, class Rout>
-struct Pair {
-  using in = Rin;
-  using out = Rout;
-};
-
-int rank_of(const Eigen::MatrixXd& m) {
-  if (m.rows() == 0) return 0;
-  Eigen::FullPivLU<Eigen::MatrixXd> lu(m);
-  lu.setThreshold(1e-9);
-  return static_cast<int>(lu.rank());
-}
 
 /// The dimension of the space of equivariant kernels on the k×k grid, by character theory: the kernels form
 /// the representation π ⊗ ρ_out ⊗ ρ_in of G (π = permutation of the grid points, ρ_in real so ρ_in* = ρ_in),

@@ -14,24 +14,13 @@
 #include "eqr/groups/groups.hpp"
 #include "eqr/kernels/kernels.hpp"
 #include "eqr/reps/reps.hpp"
+#include "../support/basis_helpers.hpp"
 
 using namespace eqr;
+using eqr::testing::Pair;
+using eqr::testing::rank_of;
 
 namespace {
-
-template <class Rin, class Rout>
-struct Pair {
-  using in = Rin;
-  using out = Rout;
-};
-
-/// The number of linearly independent rows (Eigen's rank-revealing full-pivoting LU).
-int rank_of(const BasisMatrix& m) {
-  if (m.rows() == 0) return 0;
-  Eigen::FullPivLU<Eigen::MatrixXd> lu(m);
-  lu.setThreshold(1e-9);
-  return static_cast<int>(lu.rank());
-}
 
 template <class Rin, class Rout>
 void check_sizes(int k, int expected) {
