@@ -241,6 +241,30 @@ TEST_CASE("opnorm of a small Radon transform equals the largest singular value o
   CHECK(eqr::opnorm(radon, 500, 1) == doctest::Approx(sigma).epsilon(1e-6));
 }
 
+TEST_CASE_TEMPLATE("for_each_entry lists the matrix that apply multiplies by", T, float, double) {
+  // Odd and even sizes, a non-square image and a detector row wider than the image, so that rays of both
+  // line kinds leave the image and the skipped padding entries matter.
+  const eqr::Radon<T> radon(geometry(9, 6, 8, 13, 0.9, 0.7));
+  const std::size_t h = 9, w = 6, angles = 8, detectors = 13;
+  Eigen::MatrixXd m = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(angles * detectors), static_cast<Eigen::Index>(h * w));
+  radon.for_each_entry([&](std::size_t a, std::size_t j, std::size_t r, std::size_t c, T weight) {
+    REQUIRE(a < angles);
+    REQUIRE(j < detectors);
+    REQUIRE(r < h);
+    REQUIRE(c < w);
+    m(static_cast<Eigen::Index>(a * detectors + j), static_cast<Eigen::Index>(r * w + c)) += static_cast<double>(weight);
+  });
+  eqr::Random rng(3);
+  const auto x = eqr::random_normal<T>(radon.domain_shape(1), rng);
+  const auto y = radon.apply(x);
+  Eigen::VectorXd xv(static_cast<Eigen::Index>(h * w));
+  for (std::size_t k = 0; k < h * w; ++k) xv(static_cast<Eigen::Index>(k)) = static_cast<double>(x.data()[k]);
+  const Eigen::VectorXd expected = m * xv;
+  for (std::size_t i = 0; i < angles * detectors; ++i)
+    CHECK(static_cast<double>(y.data()[i]) ==
+          doctest::Approx(expected(static_cast<Eigen::Index>(i))).epsilon(tolerance<T>() * 10).scale(expected.norm()));
+}
+
 TEST_CASE("Radon geometry defaults and validation") {
   const auto g = eqr::parallel_beam(512, 50);
   CHECK(g.detectors == 725);

@@ -69,6 +69,14 @@ class Radon {
   /// takes the same number.
   std::size_t steps_per_image() const { return t_->steps; }
 
+  /// Calls f(a, j, r, c, w) for every non-zero entry of the matrix of A: the sinogram value of angle a and
+  /// detector j receives w · u(r, c). Entries come per ray sample (two per sample, pixels outside the image
+  /// skipped), so a pixel may appear more than once for one ray; summing them gives the matrix.  The
+  /// weights are the ones `apply` and `adjoint` use (up to where the ray length is multiplied in), so a
+  /// sparse matrix built from them — e.g. on a GPU — is the same operator.
+  template <class F>
+  void for_each_entry(F&& f) const;
+
  private:
   /// Which image lines a ray of an angle is sampled on.
   enum class Lines : std::uint8_t { rows, columns };
@@ -266,6 +274,36 @@ void Radon<T>::build(Tables& t) {
       t.first[a * t.max_lines + l] = static_cast<std::int32_t>(lo);
       t.last[a * t.max_lines + l] = static_cast<std::int32_t>(hi);
       t.steps += hi - lo;
+    }
+  }
+}
+
+template <RealScalar T>
+template <class F>
+void Radon<T>::for_each_entry(F&& f) const {
+  const Tables& t = *t_;
+  const auto& g = t.geometry;
+  const std::size_t D = g.detectors;
+  for (std::size_t a = 0; a < g.num_angles(); ++a) {
+    const bool rows = t.kind[a] == Lines::rows;
+    const std::size_t lines = rows ? g.height : g.width, len = rows ? g.width : g.height;
+    const T* qa = t.q.data() + a * D;
+    for (std::size_t l = 0; l < lines; ++l) {
+      const std::size_t k = a * t.max_lines + l;
+      for (auto j = static_cast<std::size_t>(t.first[k]); j < static_cast<std::size_t>(t.last[k]); ++j) {
+        // The same float operations as `project_line`; padded index i is pixel i − 1 of the line.
+        const T pos = qa[j] + t.offset[k];
+        const auto i = static_cast<std::int32_t>(pos);
+        const T w1 = pos - static_cast<T>(i), w0 = T(1) - w1;
+        const auto emit = [&](std::int32_t pixel, T w) {
+          if (pixel < 0 || static_cast<std::size_t>(pixel) >= len) return;
+          const auto p = static_cast<std::size_t>(pixel);
+          if (rows) f(a, j, l, p, t.step[a] * w);
+          else f(a, j, p, l, t.step[a] * w);
+        };
+        emit(i - 1, w0);
+        emit(i, w1);
+      }
     }
   }
 }
