@@ -19,6 +19,12 @@
 /// for CT and denoising, 2 for complex MRI; c_y is 1 for a sinogram, 2 for k-space. Both updates are
 /// residual, as in Adler & Öktem's Algorithm 3 (unlike the paper's LPG prox, which outputs the new u):
 /// each network learns a correction to its state, and a network whose output is zero leaves it as it is.
+/// Two deliberate differences from Adler & Öktem's Algorithm 3, both documented choices of this library:
+/// their dual step evaluates the operator on the *second* primal group, K(f⁽²⁾), letting the network keep
+/// a separate "operator input"; here it is evaluated on the current reconstruction f⁽¹⁾, so the dual
+/// network always sees the data residual of the image it returns (issue 5's specification). And their
+/// networks are three 3×3 convolutions with PReLU; here any `Layer` can be used, and the factories build
+/// the paper's proximal network shape (lift, zero-initialised residual block, projection; leaky ReLU).
 /// Because Ã and ỹ carry the same factor 1/‖A‖, the method depends on A and y only through A/‖A‖ and
 /// y/‖A‖, so rescaling the geometry's units leaves its output unchanged.
 ///
@@ -30,8 +36,15 @@
 /// commutes with rot90); the dual networks work on sinograms / k-space, where neither border is an image
 /// border — a sinogram vanishes beyond the object's shadow and its angle axis wraps around with a detector
 /// flip, k-space is periodic — so the dual factory uses zero padding, as Adler & Öktem's 'same'
-/// convolutions do. Neither choice makes an ordinary dual network commute with the sinogram's
-/// rotation rule, which is why only the denoising case is exactly equivariant end to end.
+/// convolutions do. Neither choice makes an ordinary dual network commute with the sinogram's rotation
+/// rule (a half-turn shift of the angles with a detector flip), so equivariant primal networks alone do not
+/// make the method exactly equivariant for CT. For denoising (A = id, measurement space = image space),
+/// equivariant primal *and* dual networks make it exactly rot90-equivariant (tested).
+///
+/// Checkpointing keeps per iteration only the two network inputs, [f, Ãᵀh⁽¹⁾] ((Np + 1)·c image planes)
+/// and [h, Ãf⁽¹⁾, ỹ] ((Nd + 2)·c_y measurement planes), and recomputes each network's forward pass during
+/// backward, so the activations held at once are those of one network; the gradients are bit for bit
+/// those of the stored pass (tested).
 #pragma once
 
 #include <cmath>
@@ -299,7 +312,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
   const auto apply = [ctx, &self](auto& net, tensor_type& x, std::vector<tensor_type>* inputs, auto* contexts,
                                   std::size_t k) -> tensor_type {
     if constexpr (std::is_const_v<Self>) {
-      (void)ctx, (void)inputs, (void)contexts, (void)k;
+      (void)ctx, (void)self, (void)inputs, (void)contexts, (void)k;
       return net.forward(x);
     } else {
       if (ctx == nullptr) return net.forward(x);
