@@ -352,6 +352,10 @@ TEST_CASE("bad configurations and shapes are rejected with messages naming expec
                        doctest::Contains("primal memory of at least 1 channel group, found 0"), eqr::value_error);
   CHECK_THROWS_WITH_AS(Lpd(op, 1.0, 1, 2, nets(3, 3, 2), nets(3, 6, 2), eqr::LearnedPrimalDualOptions(opts).dual_memory(-1)),
                        doctest::Contains("dual memory of at least 1 channel group, found -1"), eqr::value_error);
+  CHECK_THROWS_WITH_AS(Lpd(op, 1.0, 0, 2, nets(3, 3, 2), nets(3, 6, 2), opts),
+                       doctest::Contains("at least one image channel, found 0"), eqr::value_error);
+  CHECK_THROWS_WITH_AS(Lpd(op, 1.0, 1, 0, nets(3, 3, 2), nets(3, 6, 2), opts),
+                       doctest::Contains("at least one measurement channel, found 0"), eqr::value_error);
   CHECK_THROWS_WITH_AS(Lpd(op, 1.0, 2, 2, nets(3, 3, 2), nets(3, 6, 2), opts),
                        doctest::Contains("images to have 2 channels, found 1"), eqr::shape_error);
   CHECK_THROWS_WITH_AS(Lpd(op, 1.0, 1, 1, nets(3, 3, 2), nets(3, 6, 2), opts),
