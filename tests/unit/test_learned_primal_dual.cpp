@@ -2,13 +2,16 @@
 // steps on the normalised data term), reverse mode of the whole unrolled method against central differences
 // in double, gradient checkpointing against plain storage, invariance to the operator's units, parameter
 // names, bad input, end-to-end rot90 equivariance for denoising (and the measured error for CT), and a
-// short training run.
+// short training run whose checkpoint restores the method.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/training.hpp"
@@ -16,6 +19,7 @@
 #include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/phantoms.hpp"
 #include "eqr/groups/groups.hpp"
+#include "eqr/nn/checkpoint.hpp"
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/radon.hpp"
 
@@ -110,6 +114,18 @@ FB::tensor_type rotate_sinogram(const FB::tensor_type& y) {
     for (std::size_t d = 0; d < D; ++d) r(0, 0, a, d) = a >= A / 2 ? y(0, 0, a - A / 2, d) : y(0, 0, a + A / 2, D - 1 - d);
   return r;
 }
+
+/// A fresh directory under the system's temporary directory, removed again on destruction.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 using OrdNet = eqr::OrdinaryProx<DB>;
 using Lpd = eqr::LearnedPrimalDual<DB, TestOperator<DB>, OrdNet, OrdNet>;
@@ -461,11 +477,20 @@ TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") 
                                                           options, 8, 7);
   const double before = eqr::mean_loss(model, train);
   const eqr::PairList<FB> none;
-  const auto result = eqr::train(model, train, none,
-                                 eqr::TrainingOptions().steps(50).lr(1e-3).seed(3).progress(eqr::Progress::none));
+  const TempDir dir("eqr_lpd_train");
+  const auto& run_dir = dir.path;
+  const auto result = eqr::train(
+      model, train, none,
+      eqr::TrainingOptions().steps(50).lr(1e-3).seed(3).run_dir(run_dir).progress(eqr::Progress::none));
   const double after = eqr::mean_loss(model, train);
   MESSAGE("LPD training loss: " << before << " -> " << after << " after " << result.steps << " steps");
   CHECK(result.steps == 50);
   CHECK(std::isfinite(after));
   CHECK(after < 0.5 * before);
+
+  // The checkpoint written by train restores the trained method into a differently initialised one.
+  auto reloaded = eqr::make_learned_primal_dual_ordinary<FB>(radon, model.operator_norm(), 1, 1, options, 8, 99);
+  CHECK(FB::to_host(reloaded.forward(train.pairs[0].input)) != FB::to_host(model.forward(train.pairs[0].input)));
+  eqr::nn::load_checkpoint(run_dir / "checkpoint.eqrc", reloaded);
+  CHECK(FB::to_host(reloaded.forward(train.pairs[0].input)) == FB::to_host(model.forward(train.pairs[0].input)));
 }
