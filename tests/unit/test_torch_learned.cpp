@@ -1,7 +1,7 @@
 // The learned proximal gradient method (paper Algorithm 2) end to end on TorchBackend (LibTorch CPU) with the
-// device Radon transform, against CpuBackend with the CPU Radon transform: with the same weights and inputs
-// the reconstructions, ȳ and every parameter gradient agree to 1e-5 relative in float, for the ordinary and
-// the C4-equivariant proximal networks; reverse mode on the torch backend matches central differences in
+// device Radon transform on its sparse-matrix path (the one CUDA takes), against CpuBackend with the CPU
+// Radon transform: with the same weights and inputs the reconstructions, ȳ and every parameter gradient
+// agree to 1e-5 relative in float, for the ordinary and the C4-equivariant proximal networks; reverse mode on the torch backend matches central differences in
 // double; and a few Adam steps of eqr::train give the same loss curve on both backends.
 #include "../support/torch_doctest.hpp"
 
@@ -143,7 +143,7 @@ TEST_CASE_TEMPLATE_DEFINE("LPG on torch-CPU equals LPG on the CPU backend: outpu
                           lpg_agreement) {
   const auto g = ct_geometry();
   const eqr::Radon<float> cpu_op(g);
-  const lt::TorchRadon<float> torch_op(g);
+  const lt::TorchRadon<float> torch_op(g, torch::kCPU, lt::RadonKernel::sparse);  // the path CUDA takes
   const double norm = eqr::opnorm(cpu_op, 100, 0);
   auto cpu = make_lpg<CpuF>(cpu_op, norm, [](std::uint64_t s) { return Variant::template make<CpuF>(s); });
   auto dev = make_lpg<TorchF>(torch_op, norm, [](std::uint64_t s) { return Variant::template make<TorchF>(s); });
@@ -195,7 +195,7 @@ TEST_CASE_TEMPLATE_INVOKE(lpg_agreement, OrdinaryVariant, C4Variant);
 TEST_CASE("LPG on torch-CPU in double: reverse mode matches central differences") {
   // L(θ, y) = ½‖u(θ, y) − t‖² + ⟨r, u⟩; checked for entries of every parameter and of y.
   const auto g = ct_geometry();
-  const lt::TorchRadon<double> op(g);
+  const lt::TorchRadon<double> op(g, torch::kCPU, lt::RadonKernel::sparse);
   const double norm = lt::opnorm(op, 100, 0);
   auto lpg = make_lpg<TorchD>(op, norm, [](std::uint64_t s) { return c4_net<TorchD>(s); });
   randomise<TorchD>(lpg, 8);
@@ -247,7 +247,7 @@ TEST_CASE("LPG on torch-CPU in double: reverse mode matches central differences"
 TEST_CASE("eqr::train on torch-CPU gives the CPU backend's loss curve") {
   const auto g = ct_geometry();
   const eqr::Radon<float> cpu_op(g);
-  const lt::TorchRadon<float> torch_op(g);
+  const lt::TorchRadon<float> torch_op(g, torch::kCPU, lt::RadonKernel::sparse);  // the path CUDA takes
   const double norm = eqr::opnorm(cpu_op, 100, 0);
   auto cpu = make_lpg<CpuF>(cpu_op, norm, [](std::uint64_t s) { return c4_net<CpuF>(s); });
   auto dev = make_lpg<TorchF>(torch_op, norm, [](std::uint64_t s) { return c4_net<TorchF>(s); });

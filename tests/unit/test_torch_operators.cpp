@@ -57,6 +57,9 @@ double cpu_device_difference(const CpuOp& cpu, const DeviceOp& dev, std::uint64_
   return std::max(relative_difference(ax, cpu.apply(x)), relative_difference(aty, cpu.adjoint(y)));
 }
 
+/// Both ways TorchRadon computes on the CPU: the CPU projector (automatic) and the sparse matrices.
+constexpr lt::RadonKernel kernels[] = {lt::RadonKernel::automatic, lt::RadonKernel::sparse};
+
 /// The geometry variants: odd and even sides, the default detector count and D ≠ ⌈√2·N⌉ with a detector
 /// spacing ≠ 1, few and many angles, a rectangular image, a non-unit pixel size and arbitrary angles.
 std::vector<eqr::ParallelBeamGeometry> geometries() {
@@ -71,35 +74,41 @@ std::vector<eqr::ParallelBeamGeometry> geometries() {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("TorchRadon passes the adjoint test for every geometry", T, float, double) {
-  for (const auto& g : geometries()) {
-    CAPTURE(g.height);
-    CAPTURE(g.width);
-    CAPTURE(g.num_angles());
-    CAPTURE(g.detectors);
-    const lt::TorchRadon<T> radon(g);
-    CHECK(lt::adjoint_mismatch(radon, 7, 3) <= adjoint_tolerance<T>());
-    CHECK(lt::adjoint_mismatch(radon, 8, 1) <= adjoint_tolerance<T>());
+TEST_CASE_TEMPLATE("TorchRadon passes the adjoint test for every geometry, both kernels", T, float, double) {
+  for (const auto kernel : kernels) {
+    for (const auto& g : geometries()) {
+      CAPTURE(static_cast<int>(kernel));
+      CAPTURE(g.height);
+      CAPTURE(g.width);
+      CAPTURE(g.num_angles());
+      CAPTURE(g.detectors);
+      const lt::TorchRadon<T> radon(g, torch::kCPU, kernel);
+      CHECK(radon.uses_sparse_matrix() == (kernel == lt::RadonKernel::sparse));
+      CHECK(lt::adjoint_mismatch(radon, 7, 3) <= adjoint_tolerance<T>());
+      CHECK(lt::adjoint_mismatch(radon, 8, 1) <= adjoint_tolerance<T>());
+    }
   }
 }
 
 TEST_CASE_TEMPLATE("TorchRadon's transposed matrix holds exactly the forward matrix's entries", T, float, double) {
-  const lt::TorchRadon<T> radon(eqr::parallel_beam(13, 7));
+  const lt::TorchRadon<T> radon(eqr::parallel_beam(13, 7), torch::kCPU, lt::RadonKernel::sparse);
   const torch::Tensor a = radon.matrix().to_dense();
   const torch::Tensor at = radon.transposed_matrix().to_dense();
   CHECK(torch::equal(a.t(), at));
   CHECK(radon.nonzeros() == a.ne(0).sum().item<std::int64_t>());
 }
 
-TEST_CASE_TEMPLATE("TorchRadon agrees with the CPU Radon transform", T, float, double) {
+TEST_CASE_TEMPLATE("TorchRadon agrees with the CPU Radon transform, both kernels", T, float, double) {
   std::uint64_t seed = 1;
   for (const auto& g : geometries()) {
     CAPTURE(g.height);
     CAPTURE(g.num_angles());
     CAPTURE(g.detectors);
     const eqr::Radon<T> cpu(g);
-    const lt::TorchRadon<T> dev(g);
-    CHECK(cpu_device_difference<T>(cpu, dev, seed++) <= agreement_tolerance<T>());
+    CHECK(cpu_device_difference<T>(cpu, lt::TorchRadon<T>(g, torch::kCPU, lt::RadonKernel::sparse), seed++) <=
+          agreement_tolerance<T>());
+    // The projector kernel is the CPU operator itself: the same bits.
+    CHECK(cpu_device_difference<T>(cpu, lt::TorchRadon<T>(g), seed++) == 0.0);
   }
 }
 
@@ -112,7 +121,8 @@ TEST_CASE_TEMPLATE("TorchRadon: rotating the image by 90° shifts the sinogram b
       CAPTURE(n);
       const std::int64_t d = 2 * n + 1;
       const lt::TorchRadon<T> radon(eqr::parallel_beam(static_cast<std::size_t>(n), static_cast<std::size_t>(angles),
-                                                       static_cast<std::size_t>(d)));
+                                                       static_cast<std::size_t>(d)),
+                                    torch::kCPU, lt::RadonKernel::sparse);
       eqr::Random rng(static_cast<std::uint64_t>(angles + n));
       const torch::Tensor x = lt::random_normal<T>(radon.domain_shape(1), rng, torch::kCPU);
       const torch::Tensor rotated = torch::rot90(x, 1, {2, 3}).contiguous();
@@ -134,10 +144,10 @@ TEST_CASE_TEMPLATE("TorchRadon: rotating the image by 90° shifts the sinogram b
 TEST_CASE_TEMPLATE("TorchRadon's operator norm agrees with the CPU power method", T, float, double) {
   const auto g = eqr::parallel_beam(20, 30);
   const double cpu = eqr::opnorm(eqr::Radon<T>(g), 60, 3);
-  const double dev = lt::opnorm(lt::TorchRadon<T>(g), 60, 3);
+  const double dev = lt::opnorm(lt::TorchRadon<T>(g, torch::kCPU, lt::RadonKernel::sparse), 60, 3);
   CHECK(dev == doctest::Approx(cpu).epsilon(std::is_same_v<T, float> ? 1e-5 : 1e-11));
-  // The power method on the explicit matrix: the largest singular value of the dense A, an independent value.
-  const lt::TorchRadon<double> exact(g);
+  // The power method against the largest singular value of the dense matrix, an independent value.
+  const lt::TorchRadon<double> exact(g, torch::kCPU, lt::RadonKernel::sparse);
   const double sigma = torch::linalg_svdvals(exact.matrix().to_dense())[0].item<double>();
   CHECK(lt::opnorm(exact, 500, 1) == doctest::Approx(sigma).epsilon(1e-6));
 }
@@ -227,6 +237,8 @@ TEST_CASE_TEMPLATE("device identity, pixel mask and blur: adjoint test and agree
 
 TEST_CASE("device operators refuse batches of the wrong shape, dtype or rank") {
   const lt::TorchRadon<float> radon(eqr::parallel_beam(8, 4));
+  CHECK_THROWS_AS(lt::TorchRadon<float>(eqr::parallel_beam(8, 4), torch::Device(torch::kCUDA, 0), lt::RadonKernel::projector),
+                  eqr::value_error);
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
   CHECK_THROWS_AS(radon.apply(torch::zeros({1, 1, 8, 9}, f32)), eqr::shape_error);
   CHECK_THROWS_AS(radon.apply(torch::zeros({1, 2, 8, 8}, f32)), eqr::shape_error);
