@@ -36,9 +36,10 @@
 /// commutes with rot90); the dual networks work on sinograms / k-space, where neither border is an image
 /// border — a sinogram vanishes beyond the object's shadow and its angle axis wraps around with a detector
 /// flip, k-space is periodic — so the dual factory uses zero padding, as Adler & Öktem's 'same'
-/// convolutions do. Neither choice makes an ordinary dual network commute with the sinogram's rotation
+/// convolutions do. Neither choice makes an ordinary 3×3 dual network commute with the sinogram's rotation
 /// rule (a half-turn shift of the angles with a detector flip), so equivariant primal networks alone do not
-/// make the method exactly equivariant for CT. For denoising (A = id, measurement space = image space),
+/// make the method exactly equivariant for CT; pointwise (1×1) dual networks do, as they commute with any
+/// rearrangement of the sinogram's pixels (`make_lpd_dual_ordinary(…, kernel_size = 1)`). For denoising (A = id, measurement space = image space),
 /// equivariant primal *and* dual networks make it exactly rot90-equivariant (tested).
 ///
 /// Checkpointing keeps per iteration only the two network inputs, [f, Ãᵀh⁽¹⁾] ((Np + 1)·c image planes)
@@ -419,12 +420,16 @@ OrdinaryProx<B> make_lpd_primal_ordinary(std::size_t in, std::size_t out, std::s
 }
 
 /// An ordinary dual network Γ of the learned primal-dual method: the same shape as the primal network,
-/// but with zero padding, as in measurement space (sinogram / k-space; see the file comment).
+/// but with zero padding, as in measurement space (sinogram / k-space; see the file comment). The kernel
+/// size is 3 by default; `kernel_size = 1` gives a pointwise dual network, which commutes with every
+/// rearrangement of the measurement's pixels — e.g. the sinogram's rotation rule, so that equivariant
+/// primal networks then make the method exactly rot90-equivariant for CT too (tested), at the price of
+/// a dual network that sees no neighbourhood.
 template <TensorBackend B>
 OrdinaryProx<B> make_lpd_dual_ordinary(std::size_t in, std::size_t out, std::size_t width = 32,
-                                       std::uint64_t seed = 0) {
+                                       std::uint64_t seed = 0, std::size_t kernel_size = 3) {
   const auto options = [&](std::size_t ci, std::size_t co, nn::Init init, std::uint64_t s) {
-    return ConvOptions(ci, co, 3).padding(Padding::zeros).bias(true).init(init).seed(s);
+    return ConvOptions(ci, co, kernel_size).padding(Padding::zeros).bias(true).init(init).seed(s);
   };
   return OrdinaryProx<B>(Conv<B>(options(in, width, nn::Init::he, seed)),
                          Conv<B>(options(width, width, nn::Init::zeros, seed + 1)),
@@ -450,14 +455,16 @@ using EquivariantLearnedPrimalDual =
     LearnedPrimalDual<B, Op, EquivariantProx<G, (Np + 1) * C, Fields, Np * C, B>, OrdinaryProx<B>>;
 
 /// The complete ordinary learned primal-dual method: per iteration (or once, with shared weights) a
-/// primal network of `width` channels (seed + 6i) and a dual network of `width` channels (seed + 6i + 3),
-/// with the channel counts the options and c, c_y imply.
+/// primal network of `width` channels (seed + 6i) and a dual network of `width` channels (seed + 6i + 3)
+/// with `dual_kernel_size`² kernels (3, or 1 for pointwise), with the channel counts the options and c,
+/// c_y imply.
 template <TensorBackend B, MeasurementOperatorFor<B> Op>
 OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double operator_norm,
                                                                    std::size_t image_channels,
                                                                    std::size_t measurement_channels,
                                                                    LearnedPrimalDualOptions options = {},
-                                                                   std::size_t width = 32, std::uint64_t seed = 0) {
+                                                                   std::size_t width = 32, std::uint64_t seed = 0,
+                                                                   std::size_t dual_kernel_size = 3) {
   EQR_EXPECTS(options.iterations() >= 1 && options.primal_memory() >= 1 && options.dual_memory() >= 1, value_error,
               "make_learned_primal_dual_ordinary: expected at least 1 iteration and memories >= 1, found ",
               options.iterations(), " iterations, primal memory ", options.primal_memory(), ", dual memory ",
@@ -471,7 +478,7 @@ OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double
   for (std::size_t i = 0; i < count; ++i) {
     primal.push_back(make_lpd_primal_ordinary<B>((np + 1) * image_channels, np * image_channels, width, seed + 6 * i));
     dual.push_back(make_lpd_dual_ordinary<B>((nd + 2) * measurement_channels, nd * measurement_channels, width,
-                                             seed + 6 * i + 3));
+                                             seed + 6 * i + 3, dual_kernel_size));
   }
   return OrdinaryLearnedPrimalDual<B, Op>(std::move(op), operator_norm, image_channels, measurement_channels,
                                           std::move(primal), std::move(dual), options);
@@ -480,11 +487,14 @@ OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double
 /// The complete equivariant learned primal-dual method (the paper's closing remark): G-equivariant primal
 /// networks on C image channels with `Fields` regular hidden fields (matched width: Fields·|G|) and primal
 /// memory Np (compile-time, as the field types are; the options' primal_memory must equal it), and ordinary
-/// dual networks of `dual_width` channels with zero padding. Seeds as in the ordinary factory.
+/// dual networks of `dual_width` channels with zero padding and `dual_kernel_size`² kernels (1: pointwise,
+/// which keeps the method exactly rot90-equivariant for CT with an even number of angles). Seeds as in
+/// the ordinary factory.
 template <FiniteGroup G, int C, int Fields, TensorBackend B, int Np = 5, MeasurementOperatorFor<B> Op>
 EquivariantLearnedPrimalDual<G, C, Fields, Np, B, Op> make_learned_primal_dual_equivariant(
     Op op, double operator_norm, std::size_t measurement_channels, LearnedPrimalDualOptions options = {},
-    std::size_t dual_width = 32, std::uint64_t seed = 0, BasisSolver basis = BasisSolver::harmonic) {
+    std::size_t dual_width = 32, std::uint64_t seed = 0, BasisSolver basis = BasisSolver::harmonic,
+    std::size_t dual_kernel_size = 3) {
   static_assert(C >= 1 && Fields >= 1 && Np >= 1,
                 "make_learned_primal_dual_equivariant: the image channels, hidden fields and primal memory must "
                 "all be positive.");
@@ -503,7 +513,7 @@ EquivariantLearnedPrimalDual<G, C, Fields, Np, B, Op> make_learned_primal_dual_e
   for (std::size_t i = 0; i < count; ++i) {
     primal.push_back(make_lpd_primal_equivariant<G, (Np + 1) * C, Fields, Np * C, B>(seed + 6 * i, basis));
     dual.push_back(make_lpd_dual_ordinary<B>((nd + 2) * measurement_channels, nd * measurement_channels, dual_width,
-                                             seed + 6 * i + 3));
+                                             seed + 6 * i + 3, dual_kernel_size));
   }
   return Method(std::move(op), operator_norm, static_cast<std::size_t>(C), measurement_channels, std::move(primal),
                 std::move(dual), options);
