@@ -38,6 +38,7 @@
 #include "eqr/operators/operators.hpp"
 
 // Reconstruction algorithms: classical and learned.
+#include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/pdhg.hpp"
