@@ -2,7 +2,7 @@
 // the LibTorch backend (CPU), against the CPU backend: the same parameters and inputs give the same outputs
 // and gradients (1e-5 relative in float, 1e-11 in double), optimiser steps agree, checkpoints load across
 // backends, the export reproduces the network through plain torch::conv2d, and a C4 prox network on the
-// torch backend commutes with rot90.
+// torch backend commutes with rot90; eqr::train follows the same trajectory on both backends.
 #include "../support/torch_doctest.hpp"
 
 #include <filesystem>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "eqr/algorithms/learned_prox_network.hpp"
+#include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/backends/cpu/training.hpp"
 #include "eqr/backends/torch/torch.hpp"
@@ -328,4 +329,35 @@ TEST_CASE("A C4 prox network on the torch backend commutes with rot90 (float tol
   const auto x = TB::from_host({1, 1, 9, 9}, eqr::testing::random_host<float>(81, 34));
   CHECK(eqr::testing::max_relative_difference(TB::to_host(plain.forward(torch::rot90(x, 1, {2, 3}).contiguous())),
                                               TB::to_host(torch::rot90(plain.forward(x), 1, {2, 3}).contiguous())) > 1e-2);
+}
+
+TEST_CASE("eqr::train runs unchanged on the torch backend and follows the CPU backend step for step (double)") {
+  using CB = eqr::cpu::CpuBackend<double>;
+  using TB = eqr::libtorch::TorchBackend<double>;
+  // Denoising pairs: target a random image, input the target plus noise; 4 pairs, 8 steps, batch 2.
+  const Shape4 s{1, 1, 6, 6};
+  eqr::PairList<CB> cpu_pairs;
+  eqr::PairList<TB> torch_pairs;
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    const auto target = eqr::testing::random_host<double>(s.numel(), 70 + i);
+    auto input = eqr::testing::random_host<double>(s.numel(), 80 + i, 0.2);
+    for (std::size_t j = 0; j < input.size(); ++j) input[j] += target[j];
+    cpu_pairs.pairs.push_back({CB::from_host(s, input), CB::from_host(s, target)});
+    torch_pairs.pairs.push_back({TB::from_host(s, input), TB::from_host(s, target)});
+  }
+  auto cpu = eqr::make_equivariant_prox<eqr::C4, 1, 2, 1, CB>(5);
+  auto tor = eqr::make_equivariant_prox<eqr::C4, 1, 2, 1, TB>(5);
+  eqr::testing::copy_parameters(cpu, tor);
+  const auto options = eqr::TrainingOptions().steps(8).batch(2).lr(1e-2).seed(3).progress(eqr::Progress::none);
+  const auto rc = eqr::train(cpu, cpu_pairs, eqr::PairList<CB>{}, options);
+  const auto rt = eqr::train(tor, torch_pairs, eqr::PairList<TB>{}, options);
+  REQUIRE(rc.log.size() == 8);
+  REQUIRE(rt.log.size() == 8);
+  for (std::size_t i = 0; i < 8; ++i) {
+    CHECK(rt.log[i].loss == doctest::Approx(rc.log[i].loss).epsilon(1e-10));
+    CHECK(rt.log[i].grad_norm == doctest::Approx(rc.log[i].grad_norm).epsilon(1e-9));
+  }
+  CHECK(rc.log.back().loss < rc.log.front().loss);  // it really trained
+  const auto a = eqr::testing::values_of(tor), b = eqr::testing::values_of(cpu);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(eqr::testing::max_relative_difference(a[i], b[i]) <= 1e-9);
 }
