@@ -1,8 +1,9 @@
-// Tests of LearnedPrimalDual (Adler & Öktem 2018): closed form with linear 1×1 networks (two Landweber-type
-// steps on the normalised data term), reverse mode of the whole unrolled method against central differences
-// in double, gradient checkpointing against plain storage, invariance to the operator's units, parameter
-// names, bad input, end-to-end rot90 equivariance for denoising (and the measured error for CT), and a
-// short training run whose checkpoint restores the method.
+// Tests of LearnedPrimalDual (Adler & Öktem 2018): closed forms with linear 1×1 networks (Landweber-type
+// steps on the normalised data term; with Np = 2 hand-computed for the dual step reading f⁽²⁾, Adler &
+// Öktem's default, and f⁽¹⁾), reverse mode of the whole unrolled method against central differences in
+// double (both choices), gradient checkpointing against plain storage (both choices), invariance to the
+// operator's units, parameter names, bad input, end-to-end rot90 equivariance for denoising (and the
+// measured error for CT) with both choices, and a short training run whose checkpoint restores the method.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -129,16 +130,20 @@ struct TempDir {
 
 using OrdNet = eqr::OrdinaryProx<DB>;
 using Lpd = eqr::LearnedPrimalDual<DB, TestOperator<DB>, OrdNet, OrdNet>;
+using eqr::PrimalChannel;
+
+std::string name_of(PrimalChannel p) { return p == PrimalChannel::first ? "f1" : "f2"; }
 
 /// An LPD on the test operator (c = 1, c_y = 2) with small ordinary networks, all parameters random.
 Lpd make_method(const TestOperator<DB>& op, int iterations, int np, int nd, bool shared, bool checkpointing,
-                std::uint64_t seed, double norm = 0.0) {
+                std::uint64_t seed, double norm = 0.0, PrimalChannel reads = PrimalChannel::second) {
   const auto options = eqr::LearnedPrimalDualOptions()
                            .iterations(iterations)
                            .primal_memory(np)
                            .dual_memory(nd)
                            .shared_weights(shared)
-                           .checkpointing(checkpointing);
+                           .checkpointing(checkpointing)
+                           .dual_reads(reads);
   if (norm == 0.0) norm = eqr::estimate_operator_norm<DB>(op, 200);
   Lpd method = eqr::make_learned_primal_dual_ordinary<DB>(op, norm, 1, 2, options, 3, seed);
   randomise<DB>(method, seed + 1000, 0.3);
@@ -165,6 +170,7 @@ static_assert(!eqr::MeasurementOperatorFor<int, FB>, "An int is not a forward op
 TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the normalised data term") {
   // Γ([h, a, ỹ]) = ỹ − a and Λ([f, b]) = τ b, so (Nd = Np = 1)
   //   h₁ = ỹ − Ãf₀,  f₁ = f₀ + τÃᵀh₁,  h₂ = h₁ + ỹ − Ãf₁,  f₂ = f₁ + τÃᵀh₂,  with Ã = A/ν, ỹ = y/ν.
+  // With Np = 1 there is no second primal group: the dual step reads f⁽¹⁾ whichever group is asked for.
   using Net = eqr::Conv<DB>;
   using Linear = eqr::LearnedPrimalDual<DB, TestOperator<DB>, Net, Net>;
   eqr::Random rng(2);
@@ -180,7 +186,12 @@ TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the no
   dual.weight().value = DB::from_host({2, 6, 1, 1}, std::span<const double>(wd));
   primal.weight().value = DB::from_host({1, 2, 1, 1}, std::span<const double>(std::vector<double>{0.0, tau}));
   const auto options = eqr::LearnedPrimalDualOptions().iterations(2).primal_memory(1).dual_memory(1).shared_weights(true);
+  CHECK(options.dual_reads() == PrimalChannel::second);  // Adler & Öktem's choice is the default
   const Linear method(op, nu, 1, 2, {primal}, {dual}, options);
+  const Linear method_first(op, nu, 1, 2, {primal}, {dual},
+                            eqr::LearnedPrimalDualOptions(options).dual_reads(PrimalChannel::first));
+  CHECK(method.dual_reads_group() == 0);
+  CHECK(method_first.dual_reads_group() == 0);
 
   const auto y = random_tensor<DB>(op.range_shape(2), rng);
   const auto f0 = random_tensor<DB>(op.domain_shape(2), rng);
@@ -201,11 +212,82 @@ TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the no
   const auto h2 = DB::add(h1, DB::subtract(y_tilde, normalised(f1)));
   const auto f2 = step(f1, h2);
   CHECK(relative_difference<DB>(f2, method.forward(y, f0)) < 1e-14);
+  CHECK(relative_difference<DB>(f2, method_first.forward(y, f0)) < 1e-14);
   // With f₀ = 0 the first step is τÃᵀỹ = τAᵀy/ν².
   auto expected = op.adjoint(y);
   DB::scale(expected, tau / (nu * nu));
   const Linear one(op, nu, 1, 2, {primal}, {dual}, eqr::LearnedPrimalDualOptions(options).iterations(1));
   CHECK(relative_difference<DB>(expected, one.forward(y)) < 1e-14);
+}
+
+TEST_CASE("with Np = 2 the dual step reads f2 by default (Adler & Oektem) or f1 on request: hand-computed") {
+  // 1×1 linear networks, Nd = 1, Np = 2, primal state f = [p, q] (p = f⁽¹⁾, q = f⁽²⁾):
+  //   Γ([h, a, ỹ]) = ỹ − a,   Λ([p, q, b]) = [τ b, β p − γ q + σ b],
+  // so with a = Ã p (first) or a = Ã q (second; Adler & Öktem's h ← Γ(h, K(f⁽²⁾), g)) and Ã = A/ν, ỹ = y/ν:
+  //   h ← h + ỹ − a,   b = Ãᵀ h,   p ← p + τ b,   q ← q + β p_old − γ q + σ b.
+  using Net = eqr::Conv<DB>;
+  using Linear = eqr::LearnedPrimalDual<DB, TestOperator<DB>, Net, Net>;
+  eqr::Random rng(12);
+  const auto op = make_operator(4, 5, rng);
+  const double nu = 1.7, tau = 0.6, beta = 0.5, gamma = 0.25, sigma = -0.4;
+  Net dual(eqr::ConvOptions(6, 2, 1).bias(false).init(eqr::nn::Init::zeros));
+  Net primal(eqr::ConvOptions(3, 2, 1).bias(false).init(eqr::nn::Init::zeros));
+  auto wd = DB::to_host(dual.weight().value);
+  for (std::size_t o = 0; o < 2; ++o) {
+    wd[o * 6 + 2 + o] = -1.0;  // − a
+    wd[o * 6 + 4 + o] = 1.0;   // + ỹ
+  }
+  dual.weight().value = DB::from_host({2, 6, 1, 1}, std::span<const double>(wd));
+  // Rows: output channel p, q; columns: input channels p, q, b.
+  const std::vector<double> wp = {0.0, 0.0, tau, beta, -gamma, sigma};
+  primal.weight().value = DB::from_host({2, 3, 1, 1}, std::span<const double>(wp));
+  const auto base = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(1).shared_weights(true);
+  const Linear second(op, nu, 1, 2, {primal}, {dual}, base);
+  const Linear first(op, nu, 1, 2, {primal}, {dual}, eqr::LearnedPrimalDualOptions(base).dual_reads(PrimalChannel::first));
+  CHECK(second.dual_reads_group() == 1);
+  CHECK(first.dual_reads_group() == 0);
+
+  const auto y = random_tensor<DB>(op.range_shape(2), rng);
+  const auto p0 = random_tensor<DB>(op.domain_shape(2), rng);
+  const auto q0 = random_tensor<DB>(op.domain_shape(2), rng);
+  // The full primal state [p0, q0], assembled by hand plane by plane.
+  DB::tensor_type state = DB::zeros({2, 2, 4, 5});
+  for (std::size_t n = 0; n < 2; ++n)
+    for (std::size_t i = 0; i < 4; ++i)
+      for (std::size_t j = 0; j < 5; ++j) {
+        state(n, 0, i, j) = p0(n, 0, i, j);
+        state(n, 1, i, j) = q0(n, 0, i, j);
+      }
+  auto y_tilde = y;
+  DB::scale(y_tilde, 1.0 / nu);
+  // The reference iteration, written with the operator directly.
+  auto reference = [&](bool reads_second, DB::tensor_type p, DB::tensor_type q) {
+    DB::tensor_type h = DB::zeros(op.range_shape(2));
+    for (int k = 0; k < 3; ++k) {
+      auto a = op.apply(reads_second ? q : p);
+      DB::scale(a, 1.0 / nu);
+      h = DB::add(h, DB::subtract(y_tilde, a));
+      auto b = op.adjoint(h);
+      DB::scale(b, 1.0 / nu);
+      auto q_next = DB::clone(q);
+      DB::axpy(beta, p, q_next);
+      DB::axpy(-gamma, q, q_next);
+      DB::axpy(sigma, b, q_next);
+      DB::axpy(tau, b, p);
+      q = q_next;
+    }
+    return p;
+  };
+  const auto expect_second = reference(true, p0, q0);
+  const auto expect_first = reference(false, p0, q0);
+  // The two choices are genuinely different methods on this problem.
+  CHECK(relative_difference<DB>(expect_second, expect_first) > 0.05);
+  CHECK(relative_difference<DB>(expect_second, second.forward(y, state)) < 1e-13);
+  CHECK(relative_difference<DB>(expect_first, first.forward(y, state)) < 1e-13);
+  // An image f₀ fills only p; the memory q starts at zero, so the default's first dual step sees Ã·0.
+  const auto zero = DB::zeros(op.domain_shape(2));
+  CHECK(relative_difference<DB>(reference(true, p0, zero), second.forward(y, p0)) < 1e-13);
+  CHECK(relative_difference<DB>(reference(false, p0, zero), first.forward(y, p0)) < 1e-13);
 }
 
 TEST_CASE("networks that output zero leave the initial image unchanged (residual updates)") {
@@ -222,83 +304,89 @@ TEST_CASE("networks that output zero leave the initial image unchanged (residual
 }
 
 TEST_CASE("reverse mode of the whole unrolled method matches central differences (double)") {
-  for (const bool shared : {false, true}) {
-    CAPTURE(shared);
-    eqr::Random rng(11);
-    const auto op = make_operator(5, 5, rng);
-    Lpd method = make_method(op, 2, 2, 2, shared, false, 17);
-    const auto y = random_tensor<DB>(op.range_shape(2), rng);
-    // Separate weights: f₀ is an image; shared weights: f₀ is a full primal state (Np·c = 2 channels).
-    const auto f0 = random_tensor<DB>(shared ? Shape4{2, 2, 5, 5} : op.domain_shape(2), rng);
-    const auto t = random_tensor<DB>(op.domain_shape(2), rng);
+  for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first})
+    for (const bool shared : {false, true}) {
+      CAPTURE(shared);
+      CAPTURE(name_of(reads));
+      eqr::Random rng(11);
+      const auto op = make_operator(5, 5, rng);
+      Lpd method = make_method(op, 2, 2, 2, shared, false, 17, 0.0, reads);
+      REQUIRE(method.dual_reads_group() == (reads == PrimalChannel::second ? 1u : 0u));
+      const auto y = random_tensor<DB>(op.range_shape(2), rng);
+      // Separate weights: f₀ is an image; shared weights: f₀ is a full primal state (Np·c = 2 channels).
+      const auto f0 = random_tensor<DB>(shared ? Shape4{2, 2, 5, 5} : op.domain_shape(2), rng);
+      const auto t = random_tensor<DB>(op.domain_shape(2), rng);
 
-    Lpd::context ctx;
-    const auto u = method.forward(y, f0, ctx);
-    method.visit_parameters("", [](const std::string&, eqr::nn::Parameter<DB>& p) { p.zero_grad(); });
-    DB::tensor_type df0;
-    const auto dy = method.backward(ctx, DB::subtract(u, t), &df0);
-    REQUIRE(DB::shape(df0) == DB::shape(f0));
+      Lpd::context ctx;
+      const auto u = method.forward(y, f0, ctx);
+      method.visit_parameters("", [](const std::string&, eqr::nn::Parameter<DB>& p) { p.zero_grad(); });
+      DB::tensor_type df0;
+      const auto dy = method.backward(ctx, DB::subtract(u, t), &df0);
+      REQUIRE(DB::shape(df0) == DB::shape(f0));
 
-    const double eps = 1e-6;
-    double worst = 0.0;
-    auto check = [&](double analytic, double& entry, auto&& loss) {
-      const double saved = entry;
-      entry = saved + eps;
-      const double lp = loss();
-      entry = saved - eps;
-      const double lm = loss();
-      entry = saved;
-      const double numeric = (lp - lm) / (2 * eps);
-      worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
-    };
-    int checked = 0, primal = 0, dual = 0;
-    method.visit_parameters("lpd", [&](const std::string& name, eqr::nn::Parameter<DB>& p) {
-      for (std::size_t k = 0; k < p.value.size(); k += 5) {
-        check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, f0, t); });
-        ++checked;
-        (name.find(".primal.") != std::string::npos ? primal : dual) += 1;
-      }
-    });
-    auto y_var = y;
-    for (std::size_t k = 0; k < y_var.size(); k += 3)
-      check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, f0, t); });
-    auto f0_var = f0;
-    for (std::size_t k = 0; k < f0_var.size(); k += 3)
-      check(df0.data()[k], f0_var.data()[k], [&] { return loss_of(method, y, f0_var, t); });
-    MESSAGE("worst relative gradient error (shared = " << shared << "): " << worst);
-    CHECK(primal > 10);
-    CHECK(dual > 10);
-    CHECK(checked == primal + dual);
-    CHECK(DB::squared_norm(dy) > 0.0);
-    CHECK(worst < 1e-6);
-  }
+      const double eps = 1e-6;
+      double worst = 0.0;
+      auto check = [&](double analytic, double& entry, auto&& loss) {
+        const double saved = entry;
+        entry = saved + eps;
+        const double lp = loss();
+        entry = saved - eps;
+        const double lm = loss();
+        entry = saved;
+        const double numeric = (lp - lm) / (2 * eps);
+        worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
+      };
+      int checked = 0, primal = 0, dual = 0;
+      method.visit_parameters("lpd", [&](const std::string& name, eqr::nn::Parameter<DB>& p) {
+        for (std::size_t k = 0; k < p.value.size(); k += 5) {
+          check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, f0, t); });
+          ++checked;
+          (name.find(".primal.") != std::string::npos ? primal : dual) += 1;
+        }
+      });
+      auto y_var = y;
+      for (std::size_t k = 0; k < y_var.size(); k += 3)
+        check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, f0, t); });
+      auto f0_var = f0;
+      for (std::size_t k = 0; k < f0_var.size(); k += 3)
+        check(df0.data()[k], f0_var.data()[k], [&] { return loss_of(method, y, f0_var, t); });
+      MESSAGE("worst relative gradient error (dual reads " << name_of(reads) << ", shared = " << shared << "): " << worst);
+      CHECK(primal > 10);
+      CHECK(dual > 10);
+      CHECK(checked == primal + dual);
+      CHECK(DB::squared_norm(dy) > 0.0);
+      CHECK(worst < 1e-6);
+    }
 }
 
 TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored forward pass") {
-  eqr::Random rng(5);
-  const auto op = make_operator(6, 6, rng);
-  Lpd stored = make_method(op, 3, 2, 3, false, false, 23);
-  Lpd recomputed = make_method(op, 3, 2, 3, false, true, 23);
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
-  const auto t = random_tensor<DB>(op.domain_shape(1), rng);
-  Lpd::context c1, c2;
-  const auto u1 = stored.forward(y, c1);
-  const auto u2 = recomputed.forward(y, c2);
-  CHECK(c1.primal.size() == 3);
-  CHECK(c1.dual.size() == 3);
-  CHECK(c2.primal.empty());
-  CHECK(c2.dual.empty());
-  CHECK(c2.primal_inputs.size() == 3);
-  CHECK(c2.dual_inputs.size() == 3);
-  DB::tensor_type d1, d2;
-  const auto dy1 = stored.backward(c1, DB::subtract(u1, t), &d1);
-  const auto dy2 = recomputed.backward(c2, DB::subtract(u2, t), &d2);
-  CHECK(DB::to_host(u1) == DB::to_host(u2));
-  CHECK(DB::to_host(dy1) == DB::to_host(dy2));
-  CHECK(DB::to_host(d1) == DB::to_host(d2));
-  const auto g1 = gradients(stored), g2 = gradients(recomputed);
-  CHECK(g1.size() == 3 * 2 * 6);  // 3 iterations × (primal, dual) × 3 convolutions with bias
-  CHECK(g1 == g2);
+  for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
+    CAPTURE(name_of(reads));
+    eqr::Random rng(5);
+    const auto op = make_operator(6, 6, rng);
+    Lpd stored = make_method(op, 3, 2, 3, false, false, 23, 0.0, reads);
+    Lpd recomputed = make_method(op, 3, 2, 3, false, true, 23, 0.0, reads);
+    const auto y = random_tensor<DB>(op.range_shape(1), rng);
+    const auto t = random_tensor<DB>(op.domain_shape(1), rng);
+    Lpd::context c1, c2;
+    const auto u1 = stored.forward(y, c1);
+    const auto u2 = recomputed.forward(y, c2);
+    CHECK(c1.primal.size() == 3);
+    CHECK(c1.dual.size() == 3);
+    CHECK(c2.primal.empty());
+    CHECK(c2.dual.empty());
+    CHECK(c2.primal_inputs.size() == 3);
+    CHECK(c2.dual_inputs.size() == 3);
+    DB::tensor_type d1, d2;
+    const auto dy1 = stored.backward(c1, DB::subtract(u1, t), &d1);
+    const auto dy2 = recomputed.backward(c2, DB::subtract(u2, t), &d2);
+    CHECK(DB::to_host(u1) == DB::to_host(u2));
+    CHECK(DB::to_host(dy1) == DB::to_host(dy2));
+    CHECK(DB::to_host(d1) == DB::to_host(d2));
+    const auto g1 = gradients(stored), g2 = gradients(recomputed);
+    CHECK(g1.size() == 3 * 2 * 6);  // 3 iterations × (primal, dual) × 3 convolutions with bias
+    CHECK(g1 == g2);
+  }
 }
 
 TEST_CASE("the normalised method does not depend on the operator's units") {
@@ -408,36 +496,41 @@ TEST_CASE("bad configurations and shapes are rejected with messages naming expec
 }
 
 TEST_CASE("denoising end to end: equivariant primal and dual networks make LPD rot90-equivariant") {
-  constexpr int np = 2, nd = 2, fields = 2;
-  constexpr std::size_t n = 12;
-  const eqr::Identity<float> op(n, n);
-  using Primal = eqr::EquivariantProx<eqr::C4, np + 1, fields, np, FB>;
-  using Dual = eqr::EquivariantProx<eqr::C4, nd + 2, fields, nd, FB>;
-  const auto options = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(np).dual_memory(nd);
-  std::vector<Primal> primal;
-  std::vector<Dual> dual;
-  for (int i = 0; i < 3; ++i) {
-    primal.push_back(eqr::make_lpd_primal_equivariant<eqr::C4, np + 1, fields, np, FB>(10 * i, eqr::BasisSolver::grid));
-    dual.push_back(eqr::make_equivariant_prox<eqr::C4, nd + 2, fields, nd, FB>(10 * i + 5, eqr::BasisSolver::grid));
-  }
-  eqr::LearnedPrimalDual<FB, eqr::Identity<float>, Primal, Dual> both(op, 1.0, 1, 1, std::move(primal), std::move(dual),
-                                                                      options);
-  randomise<FB>(both, 300, 0.3);
-  auto half = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, fields, FB, np>(op, 1.0, 1, options, 8, 0,
-                                                                                     eqr::BasisSolver::grid);
-  randomise<FB>(half, 301, 0.3);
+  // Whichever primal group the dual step reads, it is an image (trivial field) that rotates with the input.
+  for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
+    CAPTURE(name_of(reads));
+    constexpr int np = 2, nd = 2, fields = 2;
+    constexpr std::size_t n = 12;
+    const eqr::Identity<float> op(n, n);
+    using Primal = eqr::EquivariantProx<eqr::C4, np + 1, fields, np, FB>;
+    using Dual = eqr::EquivariantProx<eqr::C4, nd + 2, fields, nd, FB>;
+    const auto options =
+        eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(np).dual_memory(nd).dual_reads(reads);
+    std::vector<Primal> primal;
+    std::vector<Dual> dual;
+    for (int i = 0; i < 3; ++i) {
+      primal.push_back(eqr::make_lpd_primal_equivariant<eqr::C4, np + 1, fields, np, FB>(10 * i, eqr::BasisSolver::grid));
+      dual.push_back(eqr::make_equivariant_prox<eqr::C4, nd + 2, fields, nd, FB>(10 * i + 5, eqr::BasisSolver::grid));
+    }
+    eqr::LearnedPrimalDual<FB, eqr::Identity<float>, Primal, Dual> both(op, 1.0, 1, 1, std::move(primal), std::move(dual),
+                                                                        options);
+    randomise<FB>(both, 300, 0.3);
+    auto half = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, fields, FB, np>(op, 1.0, 1, options, 8, 0,
+                                                                                       eqr::BasisSolver::grid);
+    randomise<FB>(half, 301, 0.3);
 
-  eqr::Random rng(9);
-  const auto y = random_tensor<FB>({1, 1, n, n}, rng);
-  const auto out_both = both.forward(y);
-  const double e_both = relative_difference<FB>(rot90<FB>(out_both), both.forward(rot90<FB>(y)));
-  const auto out_half = half.forward(y);
-  const double e_half = relative_difference<FB>(rot90<FB>(out_half), half.forward(rot90<FB>(y)));
-  MESSAGE("denoising rot90 equivariance error: equivariant primal + dual " << e_both
-          << ", equivariant primal + ordinary dual " << e_half);
-  CHECK(FB::squared_norm(out_both) > 0.0);
-  CHECK(e_both < 1e-5);
-  CHECK(std::isfinite(e_half));
+    eqr::Random rng(9);
+    const auto y = random_tensor<FB>({1, 1, n, n}, rng);
+    const auto out_both = both.forward(y);
+    const double e_both = relative_difference<FB>(rot90<FB>(out_both), both.forward(rot90<FB>(y)));
+    const auto out_half = half.forward(y);
+    const double e_half = relative_difference<FB>(rot90<FB>(out_half), half.forward(rot90<FB>(y)));
+    MESSAGE("denoising rot90 equivariance error (dual reads " << name_of(reads) << "): equivariant primal + dual "
+            << e_both << ", equivariant primal + ordinary dual " << e_half);
+    CHECK(FB::squared_norm(out_both) > 0.0);
+    CHECK(e_both < 1e-5);
+    CHECK(std::isfinite(e_half));
+  }
 }
 
 TEST_CASE("CT with an even number of angles: the measured equivariance error of the primal-equivariant LPD, "
@@ -450,28 +543,31 @@ TEST_CASE("CT with an even number of angles: the measured equivariance error of 
   // The rule the test relies on: a 90° rotation of the image is a half-turn shift of the sinogram's angles.
   REQUIRE(relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram(y)) < 1e-5);
   const double norm = eqr::estimate_operator_norm<FB>(radon, 50);
-  const auto options = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(2);
-  auto equi = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
-                                                                               eqr::BasisSolver::grid);
-  randomise<FB>(equi, 400, 0.3);
-  auto ord = eqr::make_learned_primal_dual_ordinary<FB>(radon, norm, 1, 1, options, 8, 0);
-  randomise<FB>(ord, 401, 0.3);
-  const double e_equi = relative_difference<FB>(rot90<FB>(equi.forward(y)), equi.forward(rotate_sinogram(y)));
-  const double e_ord = relative_difference<FB>(rot90<FB>(ord.forward(y)), ord.forward(rotate_sinogram(y)));
-  // Pointwise (1×1) dual networks commute with the sinogram's rotation rule (a permutation of its pixels),
-  // so with them the primal-equivariant method is exactly equivariant for CT as well.
-  auto pointwise = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
-                                                                                    eqr::BasisSolver::grid, 1);
-  randomise<FB>(pointwise, 402, 0.3);
-  CHECK(pointwise.dual_network(0).lift().options().kernel_size() == 1);
-  const auto out_pointwise = pointwise.forward(y);
-  const double e_point = relative_difference<FB>(rot90<FB>(out_pointwise), pointwise.forward(rotate_sinogram(y)));
-  MESSAGE("CT rot90 equivariance error: equivariant primal + 3x3 dual " << e_equi << ", ordinary primal + 3x3 dual "
-          << e_ord << ", equivariant primal + pointwise dual " << e_point);
-  CHECK(std::isfinite(e_equi));
-  CHECK(std::isfinite(e_ord));
-  CHECK(FB::squared_norm(out_pointwise) > 0.0);
-  CHECK(e_point < 1e-4);
+  for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
+    CAPTURE(name_of(reads));
+    const auto options = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(2).dual_reads(reads);
+    auto equi = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
+                                                                                 eqr::BasisSolver::grid);
+    randomise<FB>(equi, 400, 0.3);
+    auto ord = eqr::make_learned_primal_dual_ordinary<FB>(radon, norm, 1, 1, options, 8, 0);
+    randomise<FB>(ord, 401, 0.3);
+    const double e_equi = relative_difference<FB>(rot90<FB>(equi.forward(y)), equi.forward(rotate_sinogram(y)));
+    const double e_ord = relative_difference<FB>(rot90<FB>(ord.forward(y)), ord.forward(rotate_sinogram(y)));
+    // Pointwise (1×1) dual networks commute with the sinogram's rotation rule (a permutation of its pixels),
+    // so with them the primal-equivariant method is exactly equivariant for CT as well.
+    auto pointwise = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
+                                                                                      eqr::BasisSolver::grid, 1);
+    randomise<FB>(pointwise, 402, 0.3);
+    CHECK(pointwise.dual_network(0).lift().options().kernel_size() == 1);
+    const auto out_pointwise = pointwise.forward(y);
+    const double e_point = relative_difference<FB>(rot90<FB>(out_pointwise), pointwise.forward(rotate_sinogram(y)));
+    MESSAGE("CT rot90 equivariance error (dual reads " << name_of(reads) << "): equivariant primal + 3x3 dual "
+            << e_equi << ", ordinary primal + 3x3 dual " << e_ord << ", equivariant primal + pointwise dual " << e_point);
+    CHECK(std::isfinite(e_equi));
+    CHECK(std::isfinite(e_ord));
+    CHECK(FB::squared_norm(out_pointwise) > 0.0);
+    CHECK(e_point < 1e-4);
+  }
 }
 
 TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") {

@@ -11,26 +11,34 @@
 /// ```
 ///   f ← f₀ (N × Np·c: the image in the first c channels, e.g. FBP, or 0),   h ← 0 (N × Nd·c_y)
 ///   for i = 1..I:
-///       h ← h + Γ_i([h, Ã f⁽¹⁾, ỹ])       (Nd + 2)·c_y channels → Nd·c_y channels
+///       h ← h + Γ_i([h, Ã f⁽ᵈ⁾, ỹ])       (Nd + 2)·c_y channels → Nd·c_y channels
 ///       f ← f + Λ_i([f, Ãᵀ h⁽¹⁾])         (Np + 1)·c   channels → Np·c   channels
 ///   return f⁽¹⁾
 /// ```
-/// f⁽¹⁾ / h⁽¹⁾ are the first image-sized (c channels) / measurement-sized (c_y channels) groups; c is 1
+/// f⁽ᵏ⁾ / h⁽ᵏ⁾ are the k-th image-sized (c channels) / measurement-sized (c_y channels) groups; c is 1
 /// for CT and denoising, 2 for complex MRI; c_y is 1 for a sinogram, 2 for k-space. Both updates are
 /// residual, as in Adler & Öktem's Algorithm 3 (unlike the paper's LPG prox, which outputs the new u):
 /// each network learns a correction to its state, and a network whose output is zero leaves it as it is.
-/// Two deliberate differences from Adler & Öktem's Algorithm 3, both documented choices of this library:
-/// their dual step evaluates the operator on the *second* primal group, K(f⁽²⁾), letting the network keep
-/// a separate "operator input"; here it is evaluated on the current reconstruction f⁽¹⁾, so the dual
-/// network always sees the data residual of the image it returns (issue 5's specification). And their
-/// networks are three 3×3 convolutions with PReLU; here any `Layer` can be used, and the factories build
-/// the paper's proximal network shape (lift, zero-initialised residual block, projection; leaky ReLU).
+///
+/// The group f⁽ᵈ⁾ the dual step reads is `LearnedPrimalDualOptions::dual_reads`:
+/// - `PrimalChannel::second` (default, Adler & Öktem's Algorithm 3 and their published code): d = 2, i.e.
+///   h ← Γ(h, K(f⁽²⁾), g), while the primal step uses f⁽¹⁾ through [∂K(f⁽¹⁾)]*(h⁽¹⁾) = Kᵀh⁽¹⁾ for linear K.
+///   The primal network thus keeps a separate "operator input" f⁽²⁾ beside the reconstruction f⁽¹⁾. With a
+///   primal memory Np = 1 there is no second group and the dual step reads f⁽¹⁾ (d = 1). An f₀ given as an
+///   image fills only f⁽¹⁾, so with Np ≥ 2 the first dual step sees Ã f⁽²⁾ = 0; give a full primal state
+///   (e.g. the image copied into every group) to start the operator input from it too.
+/// - `PrimalChannel::first`: d = 1, the operator is evaluated on the current reconstruction f⁽¹⁾, so the dual
+///   network always sees the data residual of the image it returns (this library's earlier choice).
+///
+/// A further difference from Adler & Öktem: their networks are three 3×3 convolutions with PReLU; here any
+/// `Layer` can be used, and the factories build the paper's proximal network shape (lift, zero-initialised
+/// residual block, projection; leaky ReLU).
 /// Because Ã and ỹ carry the same factor 1/‖A‖, the method depends on A and y only through A/‖A‖ and
 /// y/‖A‖, so rescaling the geometry's units leaves its output unchanged.
 ///
 /// Reverse mode (DESIGN.md §3b): with f̄, h̄ the cotangents of the state after an iteration, the primal
 /// step gives f̄ ← f̄ + x̄_p[f] and, through b = Ãᵀh⁽¹⁾, h̄⁽¹⁾ ← h̄⁽¹⁾ + Ã b̄; the dual step then gives
-/// h̄ ← h̄ + x̄_d[h], f̄⁽¹⁾ ← f̄⁽¹⁾ + Ãᵀ ā through a = Ã f⁽¹⁾, and ȳ ← ȳ + x̄_d[ỹ]/‖A‖.
+/// h̄ ← h̄ + x̄_d[h], f̄⁽ᵈ⁾ ← f̄⁽ᵈ⁾ + Ãᵀ ā through a = Ã f⁽ᵈ⁾, and ȳ ← ȳ + x̄_d[ỹ]/‖A‖.
 ///
 /// Padding: the primal networks work on images and use replicate padding (the paper's choice, which
 /// commutes with rot90); the dual networks work on sinograms / k-space, where neither border is an image
@@ -43,7 +51,7 @@
 /// equivariant primal *and* dual networks make it exactly rot90-equivariant (tested).
 ///
 /// Checkpointing keeps per iteration only the two network inputs, [f, Ãᵀh⁽¹⁾] ((Np + 1)·c image planes)
-/// and [h, Ãf⁽¹⁾, ỹ] ((Nd + 2)·c_y measurement planes), and recomputes each network's forward pass during
+/// and [h, Ãf⁽ᵈ⁾, ỹ] ((Nd + 2)·c_y measurement planes), and recomputes each network's forward pass during
 /// backward, so the activations held at once are those of one network; the gradients are bit for bit
 /// those of the stored pass (tested).
 #pragma once
@@ -75,8 +83,17 @@ concept MeasurementOperatorFor = ForwardOperatorFor<Op, B> && requires(const Op&
   a.range_shape(n);
 };
 
+/// Which image-sized group of the primal state the dual step of `LearnedPrimalDual` evaluates the operator
+/// on: f⁽¹⁾ (`first`, the current reconstruction) or f⁽²⁾ (`second`, Adler & Öktem's choice; f⁽¹⁾ when the
+/// primal memory is 1).
+enum class PrimalChannel {
+  first,   ///< dual step reads Ã f⁽¹⁾
+  second,  ///< dual step reads Ã f⁽²⁾ (Ã f⁽¹⁾ when Np = 1)
+};
+
 /// Settings of `LearnedPrimalDual` (chained setters; Adler & Öktem's defaults: 10 iterations, 5 primal
-/// and 5 dual memory channel groups, separate weights per iteration, no recomputation).
+/// and 5 dual memory channel groups, separate weights per iteration, the dual step reading f⁽²⁾, no
+/// recomputation).
 class LearnedPrimalDualOptions {
  public:
   /// Number of unrolled iterations I ≥ 1 (default 10).
@@ -89,12 +106,16 @@ class LearnedPrimalDualOptions {
   LearnedPrimalDualOptions& shared_weights(bool v) { shared_ = v; return *this; }
   /// Store only each iteration's network inputs and recompute their forward passes during backward.
   LearnedPrimalDualOptions& checkpointing(bool v) { checkpointing_ = v; return *this; }
+  /// The primal group f⁽ᵈ⁾ the dual step h ← h + Γ([h, Ã f⁽ᵈ⁾, ỹ]) reads: `PrimalChannel::second` (default,
+  /// Adler & Öktem's K(f⁽²⁾); f⁽¹⁾ when the primal memory is 1) or `PrimalChannel::first` (f⁽¹⁾).
+  LearnedPrimalDualOptions& dual_reads(PrimalChannel v) { dual_reads_ = v; return *this; }
 
   [[nodiscard]] int iterations() const { return iterations_; }
   [[nodiscard]] int primal_memory() const { return primal_memory_; }
   [[nodiscard]] int dual_memory() const { return dual_memory_; }
   [[nodiscard]] bool shared_weights() const { return shared_; }
   [[nodiscard]] bool checkpointing() const { return checkpointing_; }
+  [[nodiscard]] PrimalChannel dual_reads() const { return dual_reads_; }
 
  private:
   int iterations_ = 10;
@@ -102,6 +123,7 @@ class LearnedPrimalDualOptions {
   int dual_memory_ = 5;
   bool shared_ = false;
   bool checkpointing_ = false;
+  PrimalChannel dual_reads_ = PrimalChannel::second;
 };
 
 /// The learned primal-dual method (Adler & Öktem 2018) for a forward operator `Op`, primal networks of
@@ -131,7 +153,7 @@ class LearnedPrimalDual {
     std::vector<typename Primal::context> primal;  ///< primal network contexts (empty with checkpointing)
     std::vector<typename Dual::context> dual;      ///< dual network contexts (empty with checkpointing)
     std::vector<tensor_type> primal_inputs;        ///< [f, Ãᵀh⁽¹⁾] per iteration (checkpointing only)
-    std::vector<tensor_type> dual_inputs;          ///< [h, Ãf⁽¹⁾, ỹ] per iteration (checkpointing only)
+    std::vector<tensor_type> dual_inputs;          ///< [h, Ãf⁽ᵈ⁾, ỹ] per iteration (checkpointing only)
     std::size_t batch = 0;                         ///< batch size of the forward pass
     std::size_t initial_channels = 0;              ///< channels of the f₀ given (c when none was given)
   };
@@ -192,6 +214,11 @@ class LearnedPrimalDual {
   [[nodiscard]] std::size_t dual_in_channels() const { return (dual_memory() + 2) * cy_; }
   /// Number of output channels each dual network must produce: Nd·c_y.
   [[nodiscard]] std::size_t dual_out_channels() const { return dual_memory() * cy_; }
+  /// The 0-based index d − 1 of the primal group f⁽ᵈ⁾ the dual step reads: 1 for `PrimalChannel::second`
+  /// with Np ≥ 2, otherwise 0.
+  [[nodiscard]] std::size_t dual_reads_group() const {
+    return opt_.dual_reads() == PrimalChannel::second && primal_memory() >= 2 ? 1 : 0;
+  }
   /// The primal network Λ of iteration i (0-based); with shared weights always the same one.
   [[nodiscard]] Primal& primal_network(std::size_t i) { return primal_[opt_.shared_weights() ? 0 : i]; }
   [[nodiscard]] const Primal& primal_network(std::size_t i) const { return primal_[opt_.shared_weights() ? 0 : i]; }
@@ -272,6 +299,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
                                                                     const tensor_type* f0, context* ctx) {
   const std::size_t iters = static_cast<std::size_t>(self.opt_.iterations());
   const std::size_t c = self.c_, cy = self.cy_, np = self.primal_memory(), nd = self.dual_memory();
+  const std::size_t read = self.dual_reads_group();
   const Shape4 ys = B::shape(y);
   const std::size_t n = ys.n;
   const Shape4 image = detail::as_shape4(self.op_.domain_shape(n));
@@ -327,9 +355,9 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
   };
 
   for (std::size_t k = 0; k < iters; ++k) {
-    // Dual step: h ← h + Γ_k([h, Ã f⁽¹⁾, ỹ]).
+    // Dual step: h ← h + Γ_k([h, Ã f⁽ᵈ⁾, ỹ]).
     {
-      const tensor_type a = self.forward_normalised(B::slice_channels(f, 0, c));
+      const tensor_type a = self.forward_normalised(B::slice_channels(f, read * c, c));
       tensor_type x = B::concat_channels({std::cref(h), std::cref(a), std::cref(y_tilde)});
       const tensor_type out = apply(self.dual_network(k), x, ctx ? &ctx->dual_inputs : nullptr,
                                     ctx ? &ctx->dual : nullptr, k);
@@ -367,7 +395,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
   EQR_EXPECTS(B::shape(du) == image, shape_error, "LearnedPrimalDual::backward: expected ū of shape ", image,
               ", found ", B::shape(du));
   const Shape4 meas = detail::as_shape4(op_.range_shape(n));
-  const std::size_t np = primal_memory(), nd = dual_memory();
+  const std::size_t np = primal_memory(), nd = dual_memory(), read = dual_reads_group();
   const scalar_type inv_norm = static_cast<scalar_type>(1.0 / norm_);
 
   // Cotangents of the state after the last iteration: f̄ = [ū, 0, …], h̄ = 0.
@@ -389,7 +417,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
     B::axpy(scalar_type(1), B::slice_channels(dxp, 0, np * c_), df);                  // f̄ += x̄_p[f]
     B::add_to_channels(dh, 0, forward_normalised(B::slice_channels(dxp, np * c_, c_)));  // h̄⁽¹⁾ += Ã b̄
 
-    // Dual step h' = h + Γ([h, a, ỹ]), a = Ã f⁽¹⁾ (f before this iteration's primal step).
+    // Dual step h' = h + Γ([h, a, ỹ]), a = Ã f⁽ᵈ⁾ (f before this iteration's primal step).
     tensor_type dxd;
     if (recompute) {
       typename Dual::context dc;
@@ -399,7 +427,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
       dxd = dual_network(k).backward(ctx.dual[k], dh);
     }
     B::axpy(scalar_type(1), B::slice_channels(dxd, 0, nd * cy_), dh);                       // h̄ += x̄_d[h]
-    B::add_to_channels(df, 0, adjoint_normalised(B::slice_channels(dxd, nd * cy_, cy_)));    // f̄⁽¹⁾ += Ãᵀ ā
+    B::add_to_channels(df, read * c_, adjoint_normalised(B::slice_channels(dxd, nd * cy_, cy_)));  // f̄⁽ᵈ⁾ += Ãᵀ ā
     B::axpy(inv_norm, B::slice_channels(dxd, (nd + 1) * cy_, cy_), dy);                     // ȳ += ȳ̃/‖A‖
   }
   if (df0 != nullptr) *df0 = ctx.initial_channels == c_ ? B::slice_channels(df, 0, c_) : std::move(df);
