@@ -5,7 +5,7 @@
 # Both builds treat warnings as errors. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --with-torch  # the LibTorch adapter is tested on its CPU device
 jobs=$(nproc)
 
 cmake -S . -B build/ci-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DEQR_WERROR=ON
