@@ -18,6 +18,11 @@
 /// - Reductions convert to double on the device, reduce there and return the host value (so they
 ///   synchronise, as the concept says).
 ///
+/// Float convolutions on CUDA: LibTorch lets cuDNN use TF32 (a 10-bit mantissa) on Ampere and later GPUs
+/// by default, which is not float arithmetic; code that compares against the CPU backend (the CUDA tests)
+/// turns it off with `at::globalContext().setAllowTF32CuDNN(false)`, a process-wide LibTorch setting that
+/// this stateless policy leaves to the program.
+///
 /// Tensors never require gradients: training uses the library's own reverse mode (DESIGN.md §3b), not
 /// LibTorch autograd. The CUDA backend uses device ordinal 0 (`device()` = {cuda, 0}); select the GPU with
 /// CUDA_VISIBLE_DEVICES. LibTorch runs its primitives asynchronously on CUDA; `synchronize()` waits.
