@@ -559,6 +559,7 @@ TEST_CASE("CT with an even number of angles: the measured equivariance error of 
                                                                                       eqr::BasisSolver::grid, 1);
     randomise<FB>(pointwise, 402, 0.3);
     CHECK(pointwise.dual_network(0).lift().options().kernel_size() == 1);
+    CHECK(pointwise.dual_reads_group() == (reads == PrimalChannel::second ? 1u : 0u));  // the factory keeps it
     const auto out_pointwise = pointwise.forward(y);
     const double e_point = relative_difference<FB>(rot90<FB>(out_pointwise), pointwise.forward(rotate_sinogram(y)));
     MESSAGE("CT rot90 equivariance error (dual reads " << name_of(reads) << "): equivariant primal + 3x3 dual "
