@@ -77,8 +77,8 @@ Timing run(const Op& op, double norm, std::size_t n, const HostWeights& weights,
   std::vector<Net<B>> nets;
   for (int i = 0; i < kIterations; ++i)
     nets.push_back(eqr::make_equivariant_prox<eqr::C4, 7, kFields, 6, B>(static_cast<std::uint64_t>(3 * i)));
-  eqr::LearnedProximalGradient<B, Op, Net<B>> lpg(op, norm, 1, std::move(nets),
-                                                  eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
+  eqr::LearnedProximalGradient<B, Op, Net<B>> lpg(
+      op, norm, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
   std::size_t k = 0;
   lpg.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<B>& p) {
     if (weights.at(k).first != name) throw std::runtime_error("parameter order differs: " + name);
@@ -160,10 +160,12 @@ void time_parts(const char* backend, const Op& op, std::size_t n, int reps, doub
   const double radon = best_ms<B>(reps, [&] { (void)op.adjoint(op.apply(u)); });
   const double flops = 2.0 * kWidth * kWidth * 9.0 * static_cast<double>(n * n);
   auto gf = [&](double ms) { return flops / (ms * 1e-3) / 1e9; };
-  std::printf("parts %-10s %4zu²: conv fwd %.1f ms (%.1f GFLOP/s%s) ; bwd data %.1f ms (%.1f); bwd weights %.1f ms (%.1f); "
-              "Radon A then Aᵀ %.1f ms\n",
-              backend, n, fwd, gf(fwd), peak > 0 ? (", " + std::to_string(static_cast<int>(100 * gf(fwd) / peak + 0.5)) + "% of peak").c_str() : "",
-              bwd_data, gf(bwd_data), bwd_weights, gf(bwd_weights), radon);
+  std::printf(
+      "parts %-10s %4zu²: conv fwd %.1f ms (%.1f GFLOP/s%s) ; bwd data %.1f ms (%.1f); bwd weights %.1f ms (%.1f); "
+      "Radon A then Aᵀ %.1f ms\n",
+      backend, n, fwd, gf(fwd),
+      peak > 0 ? (", " + std::to_string(static_cast<int>(100 * gf(fwd) / peak + 0.5)) + "% of peak").c_str() : "",
+      bwd_data, gf(bwd_data), bwd_weights, gf(bwd_weights), radon);
   std::fflush(stdout);
 }
 
@@ -239,7 +241,9 @@ int main(int argc, char** argv) {
   std::printf("Reps: best of %d%s. conv GFLOP/s = 3x3 convolution FLOPs / wall time (training: 3x"
               " the forward FLOPs).\n\n",
               reps, warmup ? " after one warm-up" : ", no warm-up (--quick)");
-  std::printf("| backend    | size | infer ms   | train ms   | infer conv GFLOP/s | train conv GFLOP/s | infer CPU ms | train CPU ms |\n");
+  std::printf(
+      "| backend    | size | infer ms   | train ms   | infer conv GFLOP/s | train conv GFLOP/s | infer CPU ms | train "
+      "CPU ms |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const std::size_t n : sizes) {
     const auto g = eqr::parallel_beam(n, kAngles);
@@ -252,7 +256,8 @@ int main(int argc, char** argv) {
       for (int i = 0; i < kIterations; ++i)
         nets.push_back(eqr::make_equivariant_prox<eqr::C4, 7, kFields, 6, CpuF>(static_cast<std::uint64_t>(3 * i)));
       eqr::LearnedProximalGradient<CpuF, eqr::Radon<float>, Net<CpuF>> lpg(
-          cpu_op, norm, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
+          cpu_op, norm, 1, std::move(nets),
+          eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
       lpg.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<CpuF>& p) {
         weights.emplace_back(name, CpuF::to_host(p.value));
       });
@@ -268,9 +273,10 @@ int main(int argc, char** argv) {
     const Timing tc = run<TorchCpu>(torch_op, norm, n, weights, reps, warmup);
     print_row("torch-cpu", n, tc, peak);
     if (cpu_backend)
-      std::printf("|   ratio torch-cpu / cpu: inference %.2f, training step %.2f; outputs differ by %.1e (relative) |\n",
-                  tc.infer_ms / reference.infer_ms, tc.train_ms / reference.train_ms,
-                  relative_difference(tc.output, reference.output));
+      std::printf(
+          "|   ratio torch-cpu / cpu: inference %.2f, training step %.2f; outputs differ by %.1e (relative) |\n",
+          tc.infer_ms / reference.infer_ms, tc.train_ms / reference.train_ms,
+          relative_difference(tc.output, reference.output));
     if (cuda) {
       const eqr::libtorch::TorchRadon<float> cuda_op(g, torch::Device(torch::kCUDA, 0));
       time_parts<TorchCuda>("torch-cuda", cuda_op, n, std::max(reps, 10), 0.0);

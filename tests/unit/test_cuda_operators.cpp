@@ -195,7 +195,8 @@ TEST_CASE("LPG (C4) on TorchBackend<float, cuda> equals the CPU backend: outputs
   const auto dy_dev = CudaF::to_host(dev.backward(dev_ctx, CudaF::from_host(us, du)));
   CHECK(relative_difference<float>(dy_dev, dy_cpu) <= 1e-5);
   std::vector<std::vector<float>> grads;
-  cpu.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<CpuF>& p) { grads.push_back(CpuF::to_host(p.grad)); });
+  cpu.visit_parameters(
+      "", [&](const std::string&, eqr::nn::Parameter<CpuF>& p) { grads.push_back(CpuF::to_host(p.grad)); });
   k = 0;
   dev.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<CudaF>& p) {
     CAPTURE(name);

@@ -1,8 +1,9 @@
 // The learned proximal gradient method (paper Algorithm 2) end to end on TorchBackend (LibTorch CPU) with the
 // device Radon transform on its sparse-matrix path (the one CUDA takes), against CpuBackend with the CPU
 // Radon transform: with the same weights and inputs the reconstructions, ȳ and every parameter gradient
-// agree to 1e-5 relative in float, for the ordinary and the C4-equivariant proximal networks; reverse mode on the torch backend matches central differences in
-// double; and a few Adam steps of eqr::train give the same loss curve on both backends.
+// agree to 1e-5 relative in float, for the ordinary and the C4-equivariant proximal networks; reverse mode
+// on the torch backend matches central differences in double; and a few Adam steps of eqr::train give the
+// same loss curve on both backends.
 #include "../support/torch_doctest.hpp"
 
 #include <algorithm>
@@ -60,7 +61,8 @@ auto make_lpg(Op op, double norm, Make make) {
   std::vector<Net> nets;
   for (int i = 0; i < kIterations; ++i) nets.push_back(make(static_cast<std::uint64_t>(10 * i + 1)));
   return eqr::LearnedProximalGradient<B, Op, Net>(
-      std::move(op), norm, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
+      std::move(op), norm, 1, std::move(nets),
+      eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
 }
 
 /// Overwrites every parameter of `model` with seeded N(0, 0.2²) values (the intermediate layers start at zero,
@@ -128,7 +130,8 @@ std::vector<float> measurements(std::size_t n) {
   for (std::size_t b = 0; b < n; ++b)
     for (std::size_t i = 0; i < kSize; ++i)
       for (std::size_t j = 0; j < kSize; ++j) {
-        const double x = (static_cast<double>(j) - 6.0 - static_cast<double>(b)) / 4.0, y = (static_cast<double>(i) - 8.5) / 3.0;
+        const double x = (static_cast<double>(j) - 6.0 - static_cast<double>(b)) / 4.0,
+                     y = (static_cast<double>(i) - 8.5) / 3.0;
         u(b, 0, i, j) = static_cast<float>(std::exp(-x * x - y * y));
       }
   auto y = radon.apply(u);

@@ -230,15 +230,17 @@ TEST_CASE_TEMPLATE("device identity, pixel mask and blur: adjoint test and agree
     const torch::Tensor spread = dev.apply(impulse);
     for (std::int64_t a = 0; a < 3; ++a)
       for (std::int64_t b = 0; b < 5; ++b)
-        CHECK(spread[0][1][4 + a - 1][6 + b - 2].item<T>() == doctest::Approx(kernel[static_cast<std::size_t>(a * 5 + b)]));
+        CHECK(spread[0][1][4 + a - 1][6 + b - 2].item<T>() ==
+              doctest::Approx(kernel[static_cast<std::size_t>(a * 5 + b)]));
     CHECK(spread[0][0].abs().max().item<double>() == 0.0);
   }
 }
 
 TEST_CASE("device operators refuse batches of the wrong shape, dtype or rank") {
   const lt::TorchRadon<float> radon(eqr::parallel_beam(8, 4));
-  CHECK_THROWS_AS(lt::TorchRadon<float>(eqr::parallel_beam(8, 4), torch::Device(torch::kCUDA, 0), lt::RadonKernel::projector),
-                  eqr::value_error);
+  CHECK_THROWS_AS(
+      lt::TorchRadon<float>(eqr::parallel_beam(8, 4), torch::Device(torch::kCUDA, 0), lt::RadonKernel::projector),
+      eqr::value_error);
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
   CHECK_THROWS_AS(radon.apply(torch::zeros({1, 1, 8, 9}, f32)), eqr::shape_error);
   CHECK_THROWS_AS(radon.apply(torch::zeros({1, 2, 8, 8}, f32)), eqr::shape_error);

@@ -31,8 +31,9 @@ torch::Tensor to_torch(const xt::xtensor<T, 4>& x, torch::Device device = torch:
 /// shape_error for another rank and value_error for another dtype.
 template <RealScalar T>
 xt::xtensor<T, 4> to_xtensor(const torch::Tensor& t) {
-  EQR_EXPECTS(t.defined() && t.dim() == 4, shape_error, "to_xtensor: expected a 4-d tensor, found ",
-              t.defined() ? std::to_string(t.dim()) + "-d " + detail::sizes_string(t) : std::string("an undefined tensor"));
+  EQR_EXPECTS(
+      t.defined() && t.dim() == 4, shape_error, "to_xtensor: expected a 4-d tensor, found ",
+      t.defined() ? std::to_string(t.dim()) + "-d " + detail::sizes_string(t) : std::string("an undefined tensor"));
   EQR_EXPECTS(t.scalar_type() == detail::operator_dtype<T>(), value_error, "to_xtensor: expected dtype ",
               detail::torch_name(detail::operator_dtype<T>()), ", found ", detail::torch_name(t.scalar_type()));
   const torch::Tensor host = t.to(torch::kCPU).contiguous();

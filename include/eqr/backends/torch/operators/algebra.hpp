@@ -63,7 +63,8 @@ double adjoint_mismatch(const A& a, std::uint64_t seed = 0, std::size_t batch = 
   const auto aty = a.adjoint(y);
   const double lhs = inner_in_double(ax, y), rhs = inner_in_double(x, aty);
   const double scale = norm_in_double(ax) * norm_in_double(y);
-  if (scale == 0.0) return std::abs(lhs - rhs) == 0.0 ? 0.0 : std::abs(lhs - rhs) / (norm_in_double(x) * norm_in_double(aty));
+  if (scale == 0.0)
+    return std::abs(lhs - rhs) == 0.0 ? 0.0 : std::abs(lhs - rhs) / (norm_in_double(x) * norm_in_double(aty));
   return std::abs(lhs - rhs) / scale;
 }
 

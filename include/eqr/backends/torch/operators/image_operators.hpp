@@ -121,7 +121,8 @@ class TorchBlur {
                 " and ", kernel.size(), " values");
     EQR_EXPECTS(channels >= 1 && height >= 1 && width >= 1, shape_error,
                 "TorchBlur: expected channels, height and width ≥ 1, found ", channels, ", ", height, ", ", width);
-    for (const T v : kernel) EQR_EXPECTS(std::isfinite(v), value_error, "TorchBlur: expected finite kernel values, found ", v);
+    for (const T v : kernel)
+      EQR_EXPECTS(std::isfinite(v), value_error, "TorchBlur: expected finite kernel values, found ", v);
     const auto sizes = std::vector<std::int64_t>{1, 1, static_cast<std::int64_t>(kh), static_cast<std::int64_t>(kw)};
     weight_ = detail::host_to_device(kernel, sizes, device_).flip({2, 3}).contiguous();
   }

@@ -9,7 +9,8 @@
 /// transpose Aᵀ is made from *those* merged values by a CSR transpose.  So the back-projection multiplies by
 /// exactly the transposed matrix (the same numbers), and ⟨Au, y⟩ = ⟨u, Aᵀy⟩ holds to the rounding of the
 /// two sparse products on every device.  Both matrices are stored because LibTorch 1.13's CSR × dense
-/// product is available on CPU and CUDA, while a transposed (CSC) operand is not supported everywhere.
+/// product is available on CPU and CUDA (cuSPARSE SpMM, 32-bit indices accepted), while a transposed (CSC)
+/// operand is not supported everywhere.
 ///
 /// A batch is multiplied at once: the N images are the N columns of a dense (H·W) × N matrix, so
 /// A·X is one sparse-times-dense product (one SpMM kernel on CUDA).
@@ -47,8 +48,8 @@ enum class RadonKernel : std::uint8_t { automatic, sparse, projector };
 /// The parallel-beam Radon transform of a ParallelBeamGeometry on a LibTorch device: domain (N, 1, H, W)
 /// images, range (N, 1, A, D) sinograms, the same operator as `eqr::Radon<T>` (Joseph's method; entries
 /// from `Radon<T>::for_each_entry`), applied as a sparse CSR matrix (or, on the CPU, by the CPU projector;
-/// see `RadonKernel`).  `adjoint` is the exact transpose in either case.  Tensors must be of scalar T on the operator's device.  Copies share the
-/// matrices (torch::Tensor handles).
+/// see `RadonKernel`).  `adjoint` is the exact transpose in either case.  Tensors must be of scalar T on
+/// the operator's device.  Copies share the matrices (torch::Tensor handles) and the projector's tables.
 template <RealScalar T>
 class TorchRadon {
  public:
@@ -205,7 +206,8 @@ void TorchRadon<T>::build_matrices(const Radon<T>& cpu) {
   nnz_ = static_cast<std::int64_t>(m.col.size());
   const auto transposed = detail::transpose_csr(m, cols);
   forward_ = detail::to_device_csr(m, static_cast<std::int64_t>(rows), static_cast<std::int64_t>(cols), device_);
-  backward_ = detail::to_device_csr(transposed, static_cast<std::int64_t>(cols), static_cast<std::int64_t>(rows), device_);
+  backward_ =
+      detail::to_device_csr(transposed, static_cast<std::int64_t>(cols), static_cast<std::int64_t>(rows), device_);
 }
 
 template <RealScalar T>
