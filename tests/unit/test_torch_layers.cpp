@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "eqr/algorithms/learned_prox_network.hpp"
+#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/backends/cpu/training.hpp"
@@ -309,6 +310,19 @@ TEST_CASE("PyTorch export: plain-conv weights that torch::conv2d + replicate pad
   CHECK(TB::to_host(psd[0].second) == TB::to_host(plain.lift().weight().value));
   CHECK(psd[5].second.sizes().vec() == std::vector<std::int64_t>{1});
   CHECK_THROWS_AS((void)eqr::libtorch::load_pytorch_state_dict(temp_file("does-not-exist.pt")), eqr::io_error);
+  // An unrolled learned proximal gradient method: one network per iteration, and ‖A‖.
+  using Net = eqr::OrdinaryProx<TB>;
+  const auto lpg_options = eqr::LearnedProximalGradientOptions().iterations(2).memory(1);
+  std::vector<Net> nets{eqr::make_ordinary_prox<TB>(3, 2, 4, 1), eqr::make_ordinary_prox<TB>(3, 2, 4, 4)};
+  eqr::LearnedProximalGradient<TB, eqr::libtorch::TorchIdentity<float>, Net> lpg(
+      eqr::libtorch::TorchIdentity<float>(5, 5), 1.5, 1, nets, lpg_options);
+  const auto lsd = eqr::libtorch::pytorch_state_dict(lpg);
+  REQUIRE(lsd.size() == 13);
+  CHECK(lsd[0].first == "iteration0.lift.weight");
+  CHECK(lsd[6].first == "iteration1.lift.weight");
+  CHECK(TB::to_host(lsd[6].second) == TB::to_host(lpg.network(1).lift().weight().value));
+  CHECK(lsd[12].first == "operator_norm");
+  CHECK(lsd[12].second.item<double>() == 1.5);
 }
 
 TEST_CASE("A C4 prox network on the torch backend commutes with rot90 (float tolerance)") {

@@ -14,6 +14,9 @@
 ///   names, so it is indistinguishable from a plain convolution;
 /// - `ProxNetwork`: "lift.", "intermediate.", "project."; `Sequential`: "0.", "1.", …; `Residual`: "body.";
 ///   `Parallel`: "0.", "1." (the eqr parameter names, DESIGN.md §3b);
+/// - `LearnedProximalGradient`: its networks under "iteration0.", "iteration1.", … (or "prox." with shared
+///   weights), plus "operator_norm", a 0-d float64 tensor holding ‖A‖ (the data gradient the networks were
+///   trained with is ∇E(u) = Aᵀ(Au − y)/‖A‖², network input [u, ∇E(u), s], output [u, s]);
 /// - any other layer: its own parameters under their eqr names and shapes (e.g. a norm nonlinearity's bias).
 /// Padding, activation and the network's wiring are not stored: they are the eqr network's (the paper's
 /// prox network: 3×3, replicate padding, leaky ReLU with slope 0.01).
@@ -71,6 +74,13 @@ concept SequentialLike = requires(L& l) {
   l.template get<0>();
 };
 template <class L>
+concept UnrolledLike = requires(L& l, std::size_t i) {
+  l.network(i);
+  { l.options().iterations() } -> std::convertible_to<int>;
+  { l.options().shared_weights() } -> std::convertible_to<bool>;
+  { l.operator_norm() } -> std::convertible_to<double>;
+};
+template <class L>
 concept ResidualLike = requires(L& l) { l.body(); };
 template <class L>
 concept ParallelLike = requires(L& l) {
@@ -103,6 +113,14 @@ void export_layer(L& layer, const std::string& prefix, PytorchStateDict& out) {
     export_layer(layer.lift(), nn::child_name(prefix, "lift"), out);
     export_layer(layer.intermediate(), nn::child_name(prefix, "intermediate"), out);
     export_layer(layer.project(), nn::child_name(prefix, "project"), out);
+  } else if constexpr (UnrolledLike<L>) {
+    if (layer.options().shared_weights()) {
+      export_layer(layer.network(0), nn::child_name(prefix, "prox"), out);
+    } else {
+      for (int i = 0; i < layer.options().iterations(); ++i)
+        export_layer(layer.network(static_cast<std::size_t>(i)), nn::child_name(prefix, "iteration" + std::to_string(i)), out);
+    }
+    out.emplace_back(nn::child_name(prefix, "operator_norm"), torch::tensor(layer.operator_norm(), torch::kFloat64));
   } else if constexpr (SequentialLike<L>) {
     export_sequence(layer, prefix, out, std::make_index_sequence<L::size()>{});
   } else if constexpr (ResidualLike<L>) {
