@@ -1,6 +1,6 @@
 // Learned primal-dual benchmark: one training step (forward with contexts + backward through all
 // iterations) of Adler & Öktem's configuration — 10 iterations, 5 primal and 5 dual memory groups, networks
-// of width 32 — on a 64² CT image with 50 angles; ordinary primal networks vs C4-equivariant ones (8
+// of width 32, the dual step reading f⁽²⁾ (the default) — on a 64² CT image with 50 angles; ordinary primal networks vs C4-equivariant ones (8
 // regular fields, matched width 32), dual networks ordinary in both; with and without gradient
 // checkpointing. Inference (forward only) of both is timed as well.
 // Counters: cpu_ms (process CPU time per iteration, robust on a shared machine) and held_MiB (heap bytes
