@@ -211,7 +211,8 @@ TEST_CASE("LPG for MRI (complex images as 2 channels) on torch-CPU equals the CP
     using B = decltype(tag);
     using Net = decltype(eqr::make_ordinary_prox<B>(4 + kMemory, 2 + kMemory, 8, 0));
     std::vector<Net> nets;
-    for (std::uint64_t i = 0; i < 2; ++i) nets.push_back(eqr::make_ordinary_prox<B>(4 + kMemory, 2 + kMemory, 8, 7 * i));
+    for (std::uint64_t i = 0; i < 2; ++i)
+      nets.push_back(eqr::make_ordinary_prox<B>(4 + kMemory, 2 + kMemory, 8, 7 * i));
     // A unitary F and a 0/1 mask: ‖A‖ = 1.
     return eqr::LearnedProximalGradient<B, decltype(op), Net>(op, 1.0, 2, std::move(nets), options);
   };
