@@ -12,7 +12,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <string>
 #include <utility>
@@ -24,6 +23,7 @@
 #include "eqr/nn/module.hpp"
 #include "eqr/core/random.hpp"
 #include "eqr/reps/reps.hpp"
+#include "peak_flops.hpp"
 
 namespace {
 
@@ -40,11 +40,7 @@ Tensor random_tensor(eqr::Shape4 s, std::uint64_t seed) {
   return B::from_host(s, v);
 }
 
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
+using eqr::bench::process_cpu_seconds;
 
 /// Process CPU milliseconds per iteration, by (case, image size).
 std::map<std::pair<std::string, long>, double>& cpu_ms_by_case() {

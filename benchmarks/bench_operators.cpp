@@ -4,7 +4,6 @@
 // per ray and crossed image line), FBP, and the centred FFT / MRI operator at fastMRI's 320².
 #include <benchmark/benchmark.h>
 
-#include <sys/resource.h>
 
 #include <cstdint>
 
@@ -14,6 +13,7 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
 #include "eqr/operators/radon.hpp"
+#include "peak_flops.hpp"
 
 namespace {
 
@@ -23,13 +23,7 @@ eqr::Radon<float> make_radon(const benchmark::State& state) {
   return eqr::Radon<float>(eqr::parallel_beam(n, a, d));
 }
 
-/// CPU seconds used so far by all threads of this process (user + system).
-double process_cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
+using eqr::bench::process_cpu_seconds;
 
 void set_counters(benchmark::State& state, const eqr::Radon<float>& radon, double cpu_seconds) {
   const auto& g = radon.geometry();

@@ -1,7 +1,7 @@
 // The machine's FP32 FMA peak, measured rather than looked up: a loop of independent vector FMAs run on
 // `threads` threads at once (GFLOP/s by the wall clock) and per CPU-second of one thread (robust on a shared
 // machine), plus the process CPU clock. Shared by the benchmarks that report convolution GFLOP/s against the
-// peak (bench_torch_learned; bench_conv has the same code inline and can include this header instead).
+// peak (bench_conv, bench_torch_learned).
 #pragma once
 
 #include <benchmark/benchmark.h>
