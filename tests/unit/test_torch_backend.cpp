@@ -29,4 +29,14 @@ TEST_CASE("torch backend: dtype, device, name, contiguous 4-d tensors") {
   CHECK_FALSE(t.requires_grad());
   CHECK(TorchF::slice_channels(t, 1, 1).is_contiguous());
   CHECK_THROWS_AS((void)TorchF::shape(torch::zeros({2, 3})), eqr::shape_error);
+  // Operands of another dtype are refused, naming both dtypes (LibTorch would silently promote them).
+  try {
+    (void)TorchF::add(t, torch::zeros({2, 3, 4, 5}, torch::kFloat64));
+    FAIL("no value_error");
+  } catch (const eqr::value_error& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("Float") != std::string::npos);
+    CHECK(msg.find("Double") != std::string::npos);
+  }
+  CHECK_THROWS_AS((void)TorchD::sum(t), eqr::value_error);
 }

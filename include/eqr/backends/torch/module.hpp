@@ -50,7 +50,8 @@ class EqrModule : public torch::nn::Module {
   using network_type = Net;
   using backend = typename Net::backend;
 
-  /// Wraps (a copy of the handle-sharing) `net` and registers its parameters.
+  /// Wraps `net` and registers its parameters (on LibTorch a copied network shares its parameter tensors
+  /// with the original, so wrapping a copy still shows the original's in-place updates).
   explicit EqrModule(Net net) : net_(std::move(net)) {
     net_.visit_parameters("", [this](const std::string& name, nn::Parameter<backend>& p) {
       const auto [owner, leaf] = owner_of(name);

@@ -82,10 +82,14 @@ struct TorchBackend {
 
   // ---- allocation and transfer ---------------------------------------------------------------------------
 
-  /// The extents of t (a shape_error unless t is 4-d).
+  /// The extents of t: a shape_error unless t is 4-d, a value_error unless its dtype is T and it lives on
+  /// a device of kind D (every primitive checks its operands through this).
   static Shape4 shape(const tensor_type& t) {
     EQR_EXPECTS(t.defined() && t.dim() == 4, shape_error, name(), ": expected a 4-d N×C×H×W tensor, found ",
                 t.defined() ? t.dim() : 0, " dimensions");
+    EQR_EXPECTS(t.scalar_type() == scalar_type_of<T>() && t.device().type() == torch_device_of(D).type(), value_error,
+                name(), ": expected a ", c10::toString(scalar_type_of<T>()), " tensor on ", torch_device_of(D).str(),
+                ", found ", c10::toString(t.scalar_type()), " on ", t.device().str());
     return {static_cast<std::size_t>(t.size(0)), static_cast<std::size_t>(t.size(1)),
             static_cast<std::size_t>(t.size(2)), static_cast<std::size_t>(t.size(3))};
   }
