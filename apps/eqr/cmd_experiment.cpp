@@ -1,6 +1,9 @@
 // `eqr experiment NAME --out REPORT_DIR [--quick] [--steps S] [--seed S]`: reproduces one of the paper's
 // experiments end to end and writes a report directory (index.md, PNG panels, SVG plots, results.json).
+#include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <utility>
 #include <string>
 
 #include "cli.hpp"
@@ -16,6 +19,21 @@ int run(eqr::cli::Args& args) {
   e.quick = args.flag("quick");
   e.steps = args.integer("steps", -1);
   e.seed = args.integer("seed", 0);
+  e.size = args.integer("size");
+  e.iterations = args.integer("iterations");
+  e.lr = args.real("lr");
+  e.lr_drop_at = args.real("lr-drop-at");
+  e.mu = args.real("mu");
+  e.photons = args.real("photons");
+  e.sigma = args.real("sigma");
+  if (const auto sizes = args.value("train-sizes")) {
+    std::size_t start = 0;
+    while (start <= sizes->size()) {
+      const auto comma = std::min(sizes->find(',', start), sizes->size());
+      e.train_sizes.push_back(eqr::cli::parse_integer(sizes->substr(start, comma - start), "--train-sizes"));
+      start = comma + 1;
+    }
+  }
   const int threads = static_cast<int>(args.integer("threads", 0));
   args.finish();
   const auto& registry = eqr::experiments::experiment_registry();
@@ -26,17 +44,38 @@ int run(eqr::cli::Args& args) {
   if (it == registry.end())
     throw eqr::cli::usage_error("experiment: expected one of " + known + ", found '" + *name + "'");
   if (e.steps == 0 || e.steps < -1) throw eqr::cli::usage_error("experiment: expected --steps >= 1, found " + std::to_string(e.steps));
+  if (e.size && (*e.size < 16 || *e.size > 512))
+    throw eqr::cli::usage_error("experiment: expected --size in 16..512, found " + std::to_string(*e.size));
+  if (e.iterations && (*e.iterations < 1 || *e.iterations > 32))
+    throw eqr::cli::usage_error("experiment: expected --iterations in 1..32, found " + std::to_string(*e.iterations));
+  for (const auto& [name, v] : {std::pair{"--lr", e.lr}, std::pair{"--mu", e.mu}, std::pair{"--photons", e.photons},
+                                std::pair{"--sigma", e.sigma}})
+    if (v && !(std::isfinite(*v) && *v > 0))
+      throw eqr::cli::usage_error(std::string("experiment: expected a positive finite ") + name + ", found " + std::to_string(*v));
+  if (e.lr_drop_at && !(*e.lr_drop_at > 0 && *e.lr_drop_at <= 1))
+    throw eqr::cli::usage_error("experiment: expected --lr-drop-at in (0, 1], found " + std::to_string(*e.lr_drop_at));
+  long previous = 0;
+  for (long s : e.train_sizes) {
+    if (s <= previous)
+      throw eqr::cli::usage_error("experiment: expected --train-sizes as increasing positive integers (e.g. 1,4,16), found " +
+                                  std::to_string(s) + " after " + std::to_string(previous));
+    previous = s;
+  }
   const eqr::cpu::ThreadLimit limit(threads);
   return it->second.run(e);
 }
 
 const bool registered = eqr::cli::register_command(
     {"experiment", "reproduce one of the paper's experiments and write a report",
-     "NAME --out REPORT_DIR [--quick] [--steps S] [--seed S] [--threads N]\n\n"
+     "NAME --out REPORT_DIR [--quick] [--steps S] [--seed S] [--threads N]\n"
+     "  [--size N] [--iterations I] [--lr LR] [--lr-drop-at F] [--train-sizes 1,4,16] [--mu MU] [--photons N_IN] [--sigma S]\n\n"
      "NAME: rotation-denoise (Figure 1), train-size-ct (Figure 7), train-size-mri (Figure 9), group-order (Figure 6)\n"
      "(those compiled into this build are listed by an unknown name). Writes REPORT_DIR/index.md with tables and\n"
      "figures, PNG panels, SVG plots, results.json (means per model, group, train_size and test) and\n"
-     "per_image.json. --quick runs the small variant (minutes on 2 cores); --steps overrides the training steps.",
+     "per_image.json. --quick runs the small variant (minutes on 2 cores); --steps overrides the training steps.\n"
+     "The other options override a variant's settings where they apply (image size, unrolled iterations, Adam's\n"
+     "learning rate and the fraction of the steps after which it drops tenfold, nested training-set sizes, CT attenuation mu per image width and photon count, MRI noise\n"
+     "sigma); results.json records the values used.",
      run});
 
 }  // namespace

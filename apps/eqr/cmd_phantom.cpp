@@ -19,6 +19,7 @@ int run(eqr::cli::Args& args) {
   const std::size_t supersample = eqr::cli::positive(args, "supersample", 2);
   const bool oriented = args.flag("oriented");
   const long count_given = args.integer("count", 15);
+  const auto images = args.integer("images");
   const std::string out = args.required("out");
   const auto dtype = eqr::cli::output_dtype(args);
   const eqr::cli::PngOption png(args);
@@ -30,9 +31,29 @@ int run(eqr::cli::Args& args) {
   if (supersample > 16) throw usage_error("--supersample: expected 1..16, found " + std::to_string(supersample));
   if (count_given < 0 || count_given > 1000)
     throw usage_error("--count: expected 0..1000, found " + std::to_string(count_given));
+  if (images && (*images < 1 || *images > 100000))
+    throw usage_error("--images: expected 1..100000, found " + std::to_string(*images));
+  if (images && kind != "ellipses") throw usage_error("--images: expected --kind ellipses (a stack of random phantoms), found '" + kind + "'");
   const auto count = static_cast<std::size_t>(count_given);
   const double angle = degrees * std::numbers::pi / 180.0;
   xt::xtensor<double, 2> image;
+  if (images) {  // a stack (N, size, size) of the phantoms with seeds seed, seed + 1, …
+    eqr::data::RandomEllipsesOptions options;
+    options.oriented = oriented;
+    options.count = count;
+    const auto n = static_cast<std::size_t>(*images);
+    eqr::io::NpyArray a(dtype, {n, size, size});
+    for (std::size_t k = 0; k < n; ++k) {
+      image = eqr::data::random_ellipse_phantom<double>(size, seed + k, options, supersample, angle);
+      for (std::size_t i = 0; i < size * size; ++i) {
+        if (dtype == eqr::io::DType::float64) a.values<double>()[k * size * size + i] = image.flat(i);
+        else a.values<float>()[k * size * size + i] = static_cast<float>(image.flat(i));
+      }
+      if (k == 0) png.write(image);
+    }
+    eqr::io::write_npy(out, a);
+    return 0;
+  }
   if (kind == "shepp-logan") {
     image = eqr::data::shepp_logan<double>(size, supersample, angle);
   } else {
@@ -54,6 +75,8 @@ const bool registered = eqr::cli::register_command(
      "                    (a body ellipse plus random inner ellipses, reproducible by --seed)\n"
      "  --size N          image side in pixels\n"
      "  --seed S          seed of the random ellipses (default 0)\n"
+     "  --images N        write a stack (N, size, size) of random-ellipse phantoms with seeds S, S+1, ...\n"
+     "                    (e.g. train_gt.npy / test_gt.npy of a --data directory); the PNG shows the first\n"
      "  --count K         number of inner random ellipses (default 15)\n"
      "  --oriented        random ellipses with a preferred (horizontal) orientation\n"
      "  --angle DEG       rotate the phantom analytically, counter-clockwise (default 0)\n"

@@ -18,11 +18,12 @@ int run(eqr::cli::Args& args) {
   const std::string out = args.required("out");
   const eqr::cli::PngOption png(args);
   const int threads = static_cast<int>(args.integer("threads", 0));
+  const bool no_export = args.flag("no-export");
   args.finish();
   const eqr::cpu::ThreadLimit limit(threads);
   RunConfig c = RunConfig::load(dir / "model.cfg");
-  with_method(c, [&](auto& lpg, const auto& problem) {
-    eqr::nn::load_checkpoint(dir / "checkpoint.eqrc", lpg);
+  with_method(c, [&](LearnedModel& model, const auto& problem) {
+    model.load(dir / "checkpoint.eqrc");
     const auto range = problem.op.range_shape(1);
     Tensor y = FB::zeros({1, range[1], range[2], range[3]});
     const eqr::io::NpyArray a = eqr::io::read_npy(in);
@@ -42,7 +43,7 @@ int run(eqr::cli::Args& args) {
       const auto plane = eqr::cli::read_real_plane(in, "measurements");
       for (std::size_t i = 0; i < h * w; ++i) y(0, 0, i / w, i % w) = static_cast<float>(plane.flat(i));
     }
-    const Tensor u = lpg.forward(y);
+    const Tensor u = no_export ? model.reconstruct_unexported(y) : model.reconstruct(y);
     if (range[1] == 2) {
       eqr::io::NpyArray o(eqr::io::DType::complex64, {static_cast<std::size_t>(c.size), static_cast<std::size_t>(c.size)});
       auto vals = o.values<std::complex<float>>();
@@ -61,9 +62,11 @@ int run(eqr::cli::Args& args) {
 
 const bool registered = eqr::cli::register_command(
     {"reconstruct", "apply a trained model to measurements",
-     "--model RUN_DIR --in y.npy --out x.npy [--png FILE] [--png-range LOW,HIGH] [--threads N]\n\n"
-     "Reads the run directory's model.cfg (problem, geometry, normalisation, network) and checkpoint. CT: y is the\n"
-     "sinogram (A, D); MRI: complex k-space (H, W) (complex64), output complex64 (H, W); denoise: the noisy (H, W).",
+     "--model RUN_DIR --in y.npy --out x.npy [--png FILE] [--png-range LOW,HIGH] [--no-export] [--threads N]\n\n"
+     "Reads the run directory's model.cfg (problem, method, geometry, normalisation, network) and checkpoint. CT: y\n"
+     "is the sinogram (A, D); MRI: complex k-space (H, W) (complex64), output complex64 (H, W); denoise: the noisy\n"
+     "(H, W). Equivariant filters are expanded once into plain convolutions (the same output, an ordinary CNN's\n"
+     "cost); --no-export runs the training-mode layers instead, which expand them at every layer call.",
      run});
 
 }  // namespace

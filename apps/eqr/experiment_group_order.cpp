@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "experiments/learned_model.hpp"
 #include "experiments/problems.hpp"
+#include "eqr/io/report.hpp"
 
 namespace {
 
@@ -37,7 +39,8 @@ void run_one(const Setup& s, const std::string& model, const std::string& group,
   (void)eqr::train(lpg, *s.train, *s.val,
                    eqr::TrainingOptions().steps(s.plan.steps).lr(s.plan.lr).clip_grad_norm(1.0)
                        .seed(static_cast<std::uint64_t>(s.args->seed)).run_dir(s.args->out / "runs" / group));
-  const auto f = [&](const Tensor& y) { return lpg.forward(y); };
+  const auto exported = eqr::experiments::export_method(lpg);  // inference with the filters expanded once
+  const auto f = [&](const Tensor& y) { return exported.forward(y); };
   entries.push_back(detail::evaluate(model, group, static_cast<long>(s.train->size()), "upright", *s.test_up, f));
   entries.push_back(detail::evaluate(model, group, static_cast<long>(s.train->size()), "rotated", *s.test_rot, f));
 }

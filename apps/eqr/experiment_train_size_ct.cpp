@@ -1,15 +1,22 @@
 // `eqr experiment train-size-ct` (the paper's Figure 7): CT with 50 angles and Poisson noise; ordinary vs
 // C4-equivariant learned proximal gradient trained on nested training sets of several sizes, with FBP and TV,
 // tested on upright and analytically rotated phantoms.
-#include "experiments/problems.hpp"
+#include "experiments/train_size.hpp"
 
 namespace {
 
 using namespace eqr::experiments;
 
 template <int Fields>
-int run_ct(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& plan) {
-  return run_train_size<1, Fields>(args, ct_problem(n, "train-size-ct"), plan);
+int run_ct(const ExperimentArgs& args, std::size_t n, TrainSizeSchedule plan) {
+  if (!args.train_sizes.empty()) plan.sizes = args.train_sizes;
+  if (args.iterations) plan.iterations = static_cast<int>(*args.iterations);
+  if (args.lr) plan.lr = *args.lr;
+  if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
+  if (args.steps > 0) plan.steps = args.steps;
+  const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
+  return run_train_size<1, Fields>(
+      args, ct_problem(size, "train-size-ct", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4)), plan);
 }
 
 int run(const ExperimentArgs& args) {
@@ -17,16 +24,17 @@ int run(const ExperimentArgs& args) {
   if (args.quick) {
     plan.sizes = {1, 4, 16};
     plan.test_images = 8;
-    plan.steps = args.steps > 0 ? args.steps : 1500;
+    plan.steps = 1500;
     plan.iterations = 4;
     plan.lr = 1e-3;
+    plan.lr_drop_at = 0.75;
     plan.tv_lambdas = {1e-4, 3e-4, 1e-3, 3e-3};
     plan.tv_iterations = 200;
     return run_ct<6>(args, 32, plan);
   }
   plan.sizes = {1, 10, 100};
   plan.test_images = 50;
-  plan.steps = args.steps > 0 ? args.steps : 20000;
+  plan.steps = 20000;
   plan.iterations = 8;
   plan.lr = 1e-4;
   plan.tv_lambdas = {3e-5, 1e-4, 3e-4, 1e-3, 3e-3};

@@ -1,15 +1,21 @@
 // `eqr experiment train-size-mri` (the paper's Figure 9): single-coil Cartesian MRI with ~20% of the k-space
 // columns and complex white Gaussian noise; ordinary vs C4-equivariant learned proximal gradient over
 // training-set sizes, with zero-filling and TV, tested on upright and analytically rotated phantoms.
-#include "experiments/problems.hpp"
+#include "experiments/train_size.hpp"
 
 namespace {
 
 using namespace eqr::experiments;
 
 template <int Fields>
-int run_mri(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& plan, double sigma) {
-  return run_train_size<2, Fields>(args, mri_problem(n, sigma, "train-size-mri"), plan);
+int run_mri(const ExperimentArgs& args, std::size_t n, TrainSizeSchedule plan, double sigma) {
+  if (!args.train_sizes.empty()) plan.sizes = args.train_sizes;
+  if (args.iterations) plan.iterations = static_cast<int>(*args.iterations);
+  if (args.lr) plan.lr = *args.lr;
+  if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
+  if (args.steps > 0) plan.steps = args.steps;
+  const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
+  return run_train_size<2, Fields>(args, mri_problem(size, args.sigma.value_or(sigma), "train-size-mri"), plan);
 }
 
 int run(const ExperimentArgs& args) {
@@ -17,16 +23,17 @@ int run(const ExperimentArgs& args) {
   if (args.quick) {
     plan.sizes = {1, 4, 16};
     plan.test_images = 8;
-    plan.steps = args.steps > 0 ? args.steps : 1500;
+    plan.steps = 1500;
     plan.iterations = 4;
     plan.lr = 1e-3;
+    plan.lr_drop_at = 0.75;
     plan.tv_lambdas = {3e-4, 1e-3, 3e-3, 1e-2};
     plan.tv_iterations = 200;
     return run_mri<6>(args, 48, plan, 0.03);
   }
   plan.sizes = {1, 10, 100};
   plan.test_images = 50;
-  plan.steps = args.steps > 0 ? args.steps : 20000;
+  plan.steps = 20000;
   plan.iterations = 8;
   plan.lr = 1e-4;
   plan.tv_lambdas = {3e-4, 1e-3, 3e-3, 1e-2, 3e-2};

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -128,12 +129,21 @@ inline double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// What an experiment gets from the command line.
+/// What an experiment gets from the command line: the variant, and optional overrides of its settings
+/// (each experiment reads the ones that apply to it and records the values it used in results.json).
 struct ExperimentArgs {
   std::filesystem::path out;
   bool quick = false;
   long steps = -1;  ///< override of the training steps (-1: the variant's default)
   long seed = 0;
+  std::optional<long> size;          ///< image size n (n×n)
+  std::optional<long> iterations;    ///< unrolled iterations of the learned methods
+  std::optional<double> lr;          ///< Adam's learning rate
+  std::optional<double> lr_drop_at;  ///< fraction of the steps after which the learning rate drops tenfold
+  std::optional<double> mu;          ///< CT: attenuation coefficient μ per image width
+  std::optional<double> photons;     ///< CT: photons per detector cell N_in
+  std::optional<double> sigma;       ///< MRI / denoising: noise standard deviation
+  std::vector<long> train_sizes;     ///< training-set sizes (empty: the variant's)
 };
 
 /// One experiment: its name, what it reproduces, and its entry point.

@@ -5,20 +5,26 @@
 /// that differ only in orientation (DESIGN.md §4). Shared by `train-size-ct` and `train-size-mri`.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common.hpp"
+#include "learned_model.hpp"
+#include "problems.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/training.hpp"
+#include "eqr/backends/cpu/threads.hpp"
 #include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/datasets.hpp"
 #include "eqr/groups/groups.hpp"
@@ -27,55 +33,13 @@
 
 namespace eqr::experiments {
 
-/// One inverse problem of a train-size experiment: the operator, the noise model and the classical
-/// direct reconstruction (FBP or zero-filling).
-template <class Op>
-struct TrainSizeProblem {
-  std::string experiment;      ///< "train-size-ct" / "train-size-mri"
-  std::string description;     ///< one paragraph for the report
-  Op op;
-  std::function<Tensor(const Tensor&, std::uint64_t)> noise;  ///< noisy data from A u and a seed
-  std::function<Tensor(const Tensor&)> direct;                 ///< FBP / zero-filled reconstruction
-  std::string direct_name;     ///< "fbp" / "zero-filled"
-  data::PhantomKind phantoms = data::PhantomKind::oriented;
-  std::size_t size = 32;
-};
-
-/// The schedule of a train-size run.
-struct TrainSizeSchedule {
-  std::vector<long> sizes;       ///< training-set sizes (nested)
-  long test_images = 10;
-  long validation_images = 3;
-  long steps = 500;              ///< Adam steps per model
-  double lr = 1e-3;
-  int iterations = 4;            ///< unrolled iterations
-  std::vector<double> tv_lambdas;  ///< TV λ candidates (chosen on the validation set)
-  int tv_iterations = 200;
-};
-
-namespace detail {
-
-/// Evaluates a reconstruction function on a test set into a result entry.
-template <class F>
-ResultEntry evaluate(const std::string& model, const std::string& group, long train_size, const std::string& test,
-                     const PairList<FB>& set, F&& reconstruct, std::vector<Tensor>* keep = nullptr) {
-  ResultEntry e{model, group, train_size, test, {}, {}, ""};
-  for (const auto& p : set.pairs) {
-    const Tensor r = reconstruct(p.input);
-    e.add(quality(p.target, r));
-    if (keep != nullptr && keep->size() < 1) keep->push_back(r);
-  }
-  return e;
-}
-
-}  // namespace detail
-
 /// Runs a train-size experiment with C = image channels (1 CT, 2 MRI), memory 5, and `Fields` regular C4
 /// fields (ordinary width 4·Fields) in every prox network; writes the report into args.out.
 template <int C, int Fields, class Op>
 int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& problem, const TrainSizeSchedule& plan) {
   constexpr int memory = 5;
   const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
   std::filesystem::create_directories(args.out);
   const std::uint64_t seed = static_cast<std::uint64_t>(args.seed);
   data::SyntheticSpec spec{problem.phantoms, problem.size, data::Split::train, 0, seed, false, 2};
@@ -101,8 +65,19 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   std::vector<ResultEntry> entries;
   std::vector<Tensor> direct_up, direct_rot, tv_up, tv_rot;
   // Classical baselines (independent of the training size; train_size 0 in results.json).
-  entries.push_back(detail::evaluate(problem.direct_name, "", 0, "upright", test_up, problem.direct, &direct_up));
-  entries.push_back(detail::evaluate(problem.direct_name, "", 0, "rotated", test_rot, problem.direct, &direct_rot));
+  std::function<Tensor(const Tensor&)> direct = problem.direct;
+  std::string direct_setting;
+  double best_direct = -1e9;
+  for (const auto& [name, f] : problem.direct_variants) {
+    const double p = detail::evaluate(problem.direct_name, "", 0, "validation", val, f).mean_psnr();
+    if (p > best_direct) {
+      best_direct = p;
+      direct = f;
+      direct_setting = name;
+    }
+  }
+  entries.push_back(detail::evaluate(problem.direct_name, "", 0, "upright", test_up, direct, &direct_up));
+  entries.push_back(detail::evaluate(problem.direct_name, "", 0, "rotated", test_rot, direct, &direct_rot));
   double best_lambda = plan.tv_lambdas.front(), best_psnr = -1e9;
   const auto tv_with = [&](double lambda) {
     return [&problem, &plan, lambda](const Tensor& y) {
@@ -126,9 +101,16 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   for (long size : plan.sizes) {
     PairList<FB> train_set;
     train_set.pairs.assign(train_all.pairs.begin(), train_all.pairs.begin() + size);
-    const auto train_options = [&](const std::string& name) {
-      return TrainingOptions().steps(plan.steps).lr(plan.lr).clip_grad_norm(1.0).seed(seed + static_cast<std::uint64_t>(size))
-          .validate_every(std::max(1L, plan.steps / 5)).run_dir(args.out / "runs" / (name + "-" + std::to_string(size)));
+    // Adam at plan.lr, then (from lr_drop_at·steps on) at plan.lr/10: the second phase resumes the first's
+    // checkpoint (parameters and Adam's moments), so the schedule is one continuous run with a step decay.
+    const auto train_model = [&](auto& lpg, const std::string& name) {
+      const long first = std::clamp(static_cast<long>(std::lround(plan.lr_drop_at * static_cast<double>(plan.steps))), 1L, plan.steps);
+      const auto options = [&](long steps, double lr) {
+        return TrainingOptions().steps(steps).lr(lr).clip_grad_norm(1.0).seed(seed + static_cast<std::uint64_t>(size))
+            .validate_every(std::max(1L, plan.steps / 5)).run_dir(args.out / "runs" / (name + "-" + std::to_string(size)));
+      };
+      (void)eqr::train(lpg, train_set, val, options(first, plan.lr));
+      if (first < plan.steps) (void)eqr::train(lpg, train_set, val, options(plan.steps, plan.lr / 10).resume(true));
     };
     std::array<Tensor, 4> ex;
     {
@@ -137,10 +119,11 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
         nets.push_back(make_ordinary_prox<FB>(2 * C + memory, C + memory, 4 * Fields, 100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> lpg(problem.op, op_norm, C, std::move(nets), options);
       std::cerr << "training ordinary LPG on " << size << " image(s)\n";
-      (void)eqr::train(lpg, train_set, val, train_options("ordinary"));
+      train_model(lpg, "ordinary");
+      const auto exported = export_method(lpg);  // inference with plain convolutions (the same output)
       std::vector<Tensor> up, rot;
-      entries.push_back(detail::evaluate("ordinary", "C1", size, "upright", test_up, [&](const Tensor& y) { return lpg.forward(y); }, &up));
-      entries.push_back(detail::evaluate("ordinary", "C1", size, "rotated", test_rot, [&](const Tensor& y) { return lpg.forward(y); }, &rot));
+      entries.push_back(detail::evaluate("ordinary", "C1", size, "upright", test_up, [&](const Tensor& y) { return exported.forward(y); }, &up));
+      entries.push_back(detail::evaluate("ordinary", "C1", size, "rotated", test_rot, [&](const Tensor& y) { return exported.forward(y); }, &rot));
       ex[0] = up[0];
       ex[1] = rot[0];
     }
@@ -151,10 +134,11 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
         nets.push_back(make_equivariant_prox<C4, 2 * C + memory, Fields, C + memory, FB>(100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, Net> lpg(problem.op, op_norm, C, std::move(nets), options);
       std::cerr << "training C4-equivariant LPG on " << size << " image(s)\n";
-      (void)eqr::train(lpg, train_set, val, train_options("equivariant"));
+      train_model(lpg, "equivariant");
+      const auto exported = export_method(lpg);  // the filters expanded once: an ordinary CNN's inference cost
       std::vector<Tensor> up, rot;
-      entries.push_back(detail::evaluate("equivariant", "C4", size, "upright", test_up, [&](const Tensor& y) { return lpg.forward(y); }, &up));
-      entries.push_back(detail::evaluate("equivariant", "C4", size, "rotated", test_rot, [&](const Tensor& y) { return lpg.forward(y); }, &rot));
+      entries.push_back(detail::evaluate("equivariant", "C4", size, "upright", test_up, [&](const Tensor& y) { return exported.forward(y); }, &up));
+      entries.push_back(detail::evaluate("equivariant", "C4", size, "rotated", test_rot, [&](const Tensor& y) { return exported.forward(y); }, &rot));
       ex[2] = up[0];
       ex[3] = rot[0];
     }
@@ -164,6 +148,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
               << " dB rotated (" << eqr::io::format_fixed(seconds_since(start), 0) << " s)\n";
   }
   const double seconds = seconds_since(start);
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
 
   // Claims.
   const double direct_rot_psnr = mean_psnr_of(entries, problem.direct_name, "rotated");
@@ -226,13 +211,15 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
 
   cli::JsonObject config;
   config.add("quick", args.quick).add("size", static_cast<long>(problem.size)).add("phantoms", data::name(problem.phantoms))
-      .add("steps", plan.steps).add("lr", plan.lr).add("clip_grad_norm", 1.0).add("iterations", plan.iterations)
+      .add("steps", plan.steps).add("lr", plan.lr).add("lr_drop_at", plan.lr_drop_at).add("clip_grad_norm", 1.0).add("iterations", plan.iterations)
       .add("memory", memory).add("width", 4 * Fields).add("c4_regular_fields", Fields).add("test_images", plan.test_images)
       .add("operator_norm", op_norm).add("tv_lambda", best_lambda).add("tv_iterations", plan.tv_iterations)
+      .add("direct_setting", direct_setting).add("validation_images", plan.validation_images)
       .add("seed", args.seed).add("claim_equivariant_ge_ordinary_rotated_every_size", equi_ge_ord)
       .add("equivariant_minus_ordinary_rotated_smallest_db", gap_smallest)
       .add("claim_gap_smallest_ge_1_db", gap_smallest >= 1.0).add("claim_learned_beat_baselines_rotated", beat_baselines)
-      .add("seconds", seconds);
+      .add("seconds", seconds).add("cpu_seconds", cpu_seconds).add("threads", static_cast<long>(cpu::max_threads()));
+  for (const auto& [key, value] : problem.settings) config.add(key, value);
   write_results(args.out, problem.experiment, entries, config);
 
   eqr::io::MarkdownReport md;
@@ -261,12 +248,17 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                std::to_string(memory) + " memory channels, u0 = 0, operator normalised by ||A|| = " +
                eqr::io::format_fixed(op_norm, 4) + " (power method). Prox: K_project ∘ (id + φ∘K_intermediate) ∘ φ ∘ K_lift, "
                "3×3, replicate padding, width " + std::to_string(4 * Fields) + " (C4: " + std::to_string(Fields) +
-               " regular fields). Adam lr " + eqr::io::format_fixed(plan.lr, 4) + ", batch 1, ½·MSE, clipping 1.0, " +
+               " regular fields). Adam lr " + eqr::io::format_fixed(plan.lr, 4) +
+               (plan.lr_drop_at < 1 ? " (÷10 after " + eqr::io::format_fixed(100 * plan.lr_drop_at, 0) + "% of the steps)" : std::string()) +
+               ", batch 1, ½·MSE, clipping 1.0, " +
                std::to_string(plan.steps) + " steps per model. TV by PDHG (" + std::to_string(plan.tv_iterations) +
                " iterations), λ = " + eqr::io::format_fixed(best_lambda, 5) + " chosen on " +
-               std::to_string(plan.validation_images) + " validation images. Rotated test images are the upright ones "
+               std::to_string(plan.validation_images) + " validation images" +
+               (direct_setting.empty() ? std::string() : "; " + problem.direct_name + ": " + direct_setting + ", chosen on them too") +
+               ". Rotated test images are the upright ones "
                "rotated analytically by random angles (ellipses rotated, then rendered), re-simulated. Run time " +
-               eqr::io::format_fixed(seconds, 0) + " s.")
+               eqr::io::format_fixed(seconds, 0) + " s wall, " + eqr::io::format_fixed(cpu_seconds, 0) + " s CPU (" +
+               std::to_string(cpu::max_threads()) + " threads).")
       .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : ""));
   md.save(args.out / "index.md");
   std::cout << problem.experiment << ": done in " << eqr::io::format_fixed(seconds, 0) << " s; report: "

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End-to-end test of the `eqr` tool's learned commands: `eqr train` for every offered group and for the
+# learned primal-dual method, `eqr reconstruct` (inference through exported plain convolutions gives the
+# same bytes as the training-mode layers), `eqr evaluate` on synthetic phantoms and on a --data directory
+# (given measurements used as they are; rotated and upright-control sets through one resampling path),
+# and the errors for unsupported settings. Tiny problems (16x16, 1-2 iterations, a few steps): seconds.
+# Usage: learned_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
+set -u
+EQR=${1:?usage: learned_test.sh /path/to/eqr}
+[ -x "$EQR" ] || { echo "learned_test.sh: '$EQR' is not an executable"; exit 1; }
+EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_learned_test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK" || exit 1
+FAILS=0
+export EQR_NUM_THREADS=2
+
+pass() { printf 'ok    %s\n' "$1"; }
+fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
+# expect_ok NAME CMD...: the command exits 0 (stdout in out.txt).
+expect_ok() {
+  local name=$1; shift
+  if "$@" >out.txt 2>err.txt; then pass "$name"; else fail "$name (exit $?: $(tail -3 err.txt))"; fi
+}
+# expect_error NAME REGEX CMD...: the command exits non-zero and stderr matches REGEX.
+expect_error() {
+  local name=$1 regex=$2; shift 2
+  "$@" >out.txt 2>err.txt
+  local rc=$?
+  if [ "$rc" -ne 0 ] && grep -Eq -- "$regex" err.txt; then pass "$name"
+  else fail "$name (exit $rc; stderr: $(cat err.txt); expected /$regex/)"; fi
+}
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then pass "$name"; else fail "$name"; fi
+}
+# json_psnr FILE MODEL TEST [NOTE]: the mean PSNR of the entry (model, test, note) of an evaluate --json output.
+json_psnr() {
+  local file=$1 model=$2 test=$3 note=${4:-}
+  local entries
+  entries=$(tr '{' '\n' <"$file" | grep "\"model\": \"$model\"" | grep "\"test\": \"$test\"")
+  if [ -n "$note" ]; then entries=$(grep "\"note\": \"$note\"" <<<"$entries"); else entries=$(grep -v '"note"' <<<"$entries"); fi
+  sed -E 's/.*"psnr": ([^,]*),.*/\1/' <<<"$entries" | head -1
+}
+# in_range VALUE LOW HIGH: LOW <= VALUE <= HIGH (VALUE a number).
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v ~ /^-?[0-9.eE+-]+$/ && v >= lo && v <= hi) }'; }
+
+COMMON=(--size 16 --iterations 2 --steps 3 --train-size 2 --validate-every 3)
+
+echo "== eqr train --group: every offered group at matched width"
+for g in C2 C3 C4 C6 C8 C12 D4; do
+  expect_ok "train equivariant $g LPG (CT 16x16, width 24)" "$EQR" train --problem ct --model equivariant --group "$g" \
+    --width 24 "${COMMON[@]}" --out "run_$g"
+  check "model.cfg of $g records the group, method and width" \
+    grep -qx "group = $g" "run_$g/model.cfg"
+done
+check "C8 run: method lpg, width 24" bash -c 'grep -qx "method = lpg" run_C8/model.cfg && grep -qx "width = 24" run_C8/model.cfg'
+
+echo "== eqr reconstruct: exported plain convolutions = training-mode layers, bit for bit"
+expect_ok "phantom 16x16" "$EQR" phantom --kind ellipses --oriented --size 16 --seed 5 --out x.npy
+expect_ok "sinogram (50 angles, pixel size 1/16)" "$EQR" radon --in x.npy --angles 50 --pixel-size 0.0625 --detector-spacing 0.0625 --out y.npy
+for g in D4 C8 C4; do
+  expect_ok "reconstruct with $g (exported)" "$EQR" reconstruct --model "run_$g" --in y.npy --out "x_$g.npy"
+  expect_ok "reconstruct with $g (--no-export)" "$EQR" reconstruct --model "run_$g" --in y.npy --out "x_${g}_train.npy" --no-export
+  check "$g: exported output identical to the training-mode output" cmp -s "x_$g.npy" "x_${g}_train.npy"
+done
+check "different groups give different reconstructions" bash -c '! cmp -s x_D4.npy x_C8.npy'
+
+echo "== --method lpd"
+expect_ok "train C4-equivariant learned primal-dual (CT)" "$EQR" train --problem ct --method lpd --model equivariant --group C4 \
+  --width 24 "${COMMON[@]}" --out lpd_c4
+check "model.cfg records method lpd" grep -qx "method = lpd" lpd_c4/model.cfg
+expect_ok "train ordinary learned primal-dual (MRI)" "$EQR" train --problem mri --method lpd --model ordinary --width 8 \
+  "${COMMON[@]}" --out lpd_mri
+expect_ok "reconstruct with LPD (exported)" "$EQR" reconstruct --model lpd_c4 --in y.npy --out x_lpd.npy
+expect_ok "reconstruct with LPD (--no-export)" "$EQR" reconstruct --model lpd_c4 --in y.npy --out x_lpd_train.npy --no-export
+check "LPD: exported output identical to the training-mode output" cmp -s x_lpd.npy x_lpd_train.npy
+check "LPD and LPG reconstructions differ" bash -c '! cmp -s x_lpd.npy x_C4.npy'
+expect_ok "evaluate LPD (MRI) with rotated phantoms, JSON" "$EQR" evaluate --model lpd_mri --test-size 2 --rotated --json
+check "LPD evaluation reports method lpd and both orientations" \
+  bash -c 'grep -q "\"method\": \"lpd\"" out.txt && grep -q "\"test\": \"rotated\"" out.txt && grep -q "\"model\": \"zero-filled\"" out.txt'
+
+echo "== eqr evaluate --data DIR"
+mkdir -p data data_obs
+expect_ok "training images (3, 16, 16)" "$EQR" phantom --kind ellipses --oriented --size 16 --images 3 --seed 10 --out data/train_gt.npy
+expect_ok "test images (4, 16, 16)" "$EQR" phantom --kind ellipses --oriented --size 16 --images 4 --seed 20 --out data/test_gt.npy
+cp data/train_gt.npy data/test_gt.npy data_obs/
+cp data/test_gt.npy data_obs/test_obs.npy  # denoising "measurements" without noise: used as they are
+expect_ok "train a C4 denoiser on the directory" "$EQR" train --problem denoise --model equivariant --group C4 --width 24 \
+  --size 16 --iterations 1 --steps 3 --data data --out den
+expect_ok "evaluate --data (simulated noise), rotated, JSON" "$EQR" evaluate --model den --data data --rotated --json
+cp out.txt eval_sim.json
+check "four images in each entry" bash -c '[ "$(grep -o "\"n_images\": 4" eval_sim.json | wc -l)" -eq 6 ]'
+noisy=$(json_psnr eval_sim.json noisy upright)
+check "simulated noise sigma 0.1 gives a noisy PSNR near 20 dB (got $noisy)" in_range "$noisy" 16 24
+control=$(json_psnr eval_sim.json noisy upright resampled)
+rotated=$(json_psnr eval_sim.json noisy rotated resampled)
+check "resampled upright control and rotated set both present with noise re-simulated ($control, $rotated dB)" \
+  bash -c "in_range() { awk -v v=\"\$1\" -v lo=\"\$2\" -v hi=\"\$3\" 'BEGIN { exit !(v >= lo && v <= hi) }'; }; in_range '$control' 16 24 && in_range '$rotated' 16 24"
+expect_ok "evaluate --data with test_obs.npy (noise-free), JSON" "$EQR" evaluate --model den --data data_obs --json
+check "given measurements are used as they are: the noisy baseline equals the truth (PSNR null = infinite)" \
+  grep -q '"model": "noisy", "group": "", "train_size": 0, "test": "upright", "psnr": null' out.txt
+expect_ok "evaluate --data --test-size 2" "$EQR" evaluate --model den --data data --test-size 2 --json
+check "--test-size limits the images" grep -q '"n_images": 2' out.txt
+expect_error "evaluate --data: more images asked than the file has" "--test-size: expected at most 4" \
+  "$EQR" evaluate --model den --data data --test-size 9
+expect_error "evaluate --data: directory without test_gt.npy" "expected test_gt.npy" "$EQR" evaluate --model den --data nowhere
+mkdir -p data_big
+expect_ok "test images of the wrong size (2, 24, 24)" "$EQR" phantom --kind ellipses --size 24 --images 2 --out data_big/test_gt.npy
+expect_error "evaluate --data: wrong image size named" "test_gt.npy.*expected real ground truths of shape \(N, 16, 16\)" \
+  "$EQR" evaluate --model den --data data_big
+
+echo "== errors"
+expect_error "unknown group" "--group: expected one of C2, C3, C4, C6, C8, C12, D4, found 'C5'" \
+  "$EQR" train --problem ct --model equivariant --group C5 "${COMMON[@]}" --out bad
+expect_error "width not matched to the group" "--width: expected 24 or 96 for the equivariant C8 model" \
+  "$EQR" train --problem ct --model equivariant --group C8 --width 48 "${COMMON[@]}" --out bad
+expect_error "equivariant LPD only for C4" "equivariant learned primal-dual method is built for C4, found 'D4'" \
+  "$EQR" train --problem ct --method lpd --model equivariant --group D4 "${COMMON[@]}" --out bad
+expect_error "unknown method" "--method: expected lpg or lpd, found 'admm'" \
+  "$EQR" train --problem ct --method admm "${COMMON[@]}" --out bad
+
+echo
+if [ "$FAILS" -eq 0 ]; then echo "all learned-command tool tests passed"; exit 0; fi
+echo "$FAILS learned-command tool test(s) failed"
+exit 1
