@@ -201,6 +201,23 @@ TEST_CASE_TEMPLATE("Adam (L2 and decoupled) and SGD (momentum, Nesterov) steps a
   }
 }
 
+TEST_CASE("A copied network is independent on the torch backend too: an SGD step on the copy leaves the original") {
+  using TB = eqr::libtorch::TorchBackend<float>;
+  auto original = eqr::make_ordinary_prox<TB>(1, 1, 4, 9);
+  eqr::testing::randomise_parameters(original, 3);
+  const auto before = eqr::testing::values_of(original);
+  auto copy = original;
+  copy.visit_parameters("", [](const std::string&, eqr::nn::Parameter<TB>& p) { TB::fill(p.grad, 1.0f); });
+  eqr::nn::Sgd<TB> sgd(eqr::nn::SgdOptions().lr(0.5));
+  sgd.step(copy);
+  const auto after = eqr::testing::values_of(original), moved = eqr::testing::values_of(copy);
+  REQUIRE(after.size() == before.size());
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    CHECK(eqr::testing::max_relative_difference(after[i], before[i]) == 0.0);
+    CHECK(eqr::testing::max_relative_difference(moved[i], before[i]) > 0.0);
+  }
+}
+
 TEST_CASE("Checkpoints written on one backend load into the other (parameters and Adam state)") {
   using CB = eqr::cpu::CpuBackend<float>;
   using TB = eqr::libtorch::TorchBackend<float>;

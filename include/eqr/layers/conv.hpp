@@ -68,7 +68,7 @@ class ConvOptions {
 };
 
 /// A plain convolution layer C_in → C_out (a `Layer`): parameters "weight" (C_out × C_in × k × k) and, with
-/// bias, "bias" (1 × C_out × 1 × 1).  A value type; copies are independent networks.
+/// bias, "bias" (1 × C_out × 1 × 1).  A value type; copies are independent networks (parameters copy deeply on every backend).
 template <TensorBackend B>
 class Conv {
  public:

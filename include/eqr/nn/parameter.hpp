@@ -6,6 +6,7 @@
 #include <concepts>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "eqr/backends/concepts.hpp"
 
@@ -24,9 +25,30 @@ struct Parameter {
   Parameter() = default;
   /// A parameter holding `initial`, with a zero gradient of the same shape.
   explicit Parameter(typename B::tensor_type initial) : value(std::move(initial)), grad(B::zeros(B::shape(value))) {}
+  /// Copies are deep on every backend (`B::clone`), so a copied layer or network is independent even where
+  /// tensor handles share storage (torch::Tensor): an optimiser step on one copy never moves the other.
+  Parameter(const Parameter& other) : value(clone_of(other.value)), grad(clone_of(other.grad)) {}
+  Parameter& operator=(const Parameter& other) {
+    if (this != &other) {
+      value = clone_of(other.value);
+      grad = clone_of(other.grad);
+    }
+    return *this;
+  }
+  Parameter(Parameter&&) noexcept = default;
+  Parameter& operator=(Parameter&&) noexcept = default;
 
   /// Resets the gradient to zero.
   void zero_grad() { B::fill(grad, typename B::scalar_type(0)); }
+
+ private:
+  /// A deep copy of t; a default-constructed (empty) handle stays empty.
+  static typename B::tensor_type clone_of(const typename B::tensor_type& t) {
+    if constexpr (requires { t.defined(); }) {
+      if (!t.defined()) return t;
+    }
+    return B::clone(t);
+  }
 };
 
 /// A callable that receives each parameter with its full hierarchical name, e.g. "iteration3.lift.weight".
