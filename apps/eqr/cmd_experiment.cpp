@@ -72,10 +72,22 @@ const bool registered = eqr::cli::register_command(
      "NAME: rotation-denoise (Figure 1), train-size-ct (Figure 7), train-size-mri (Figure 9), group-order (Figure 6)\n"
      "(those compiled into this build are listed by an unknown name). Writes REPORT_DIR/index.md with tables and\n"
      "figures, PNG panels, SVG plots, results.json (means per model, group, train_size and test) and\n"
-     "per_image.json. --quick runs the small variant (minutes on 2 cores); --steps overrides the training steps.\n"
-     "The other options override a variant's settings where they apply (image size, unrolled iterations, Adam's\n"
-     "learning rate and the fraction of the steps after which it drops tenfold, nested training-set sizes, CT attenuation mu per image width and photon count, MRI noise\n"
-     "sigma); results.json records the values used.",
+     "per_image.json. --steps overrides the training steps. The other options override a variant's settings where\n"
+     "they apply (image size, unrolled iterations, Adam's learning rate and the fraction of the steps after which it\n"
+     "drops tenfold, nested training-set sizes, CT attenuation mu per image width and photon count, MRI noise\n"
+     "sigma); results.json records the values used, with wall and CPU seconds.\n\n"
+     "Variants and run times (quick: measured on a shared 2-core machine; full: scaled from them and from\n"
+     "bench_learned's 0.38 s per training step at 64x64, 8 iterations, width 96, i.e. ~1.5 s at 128x128):\n"
+     "  rotation-denoise  --quick: 48x48, 3000 steps, width 32 (C4: 8 fields)            ~1.5 min\n"
+     "                    full:    128x128, 10000 steps, width 96 (C4: 24 fields)         ~5 h on 2 cores\n"
+     "  train-size-ct     --quick: 32x32, sizes 1/4/16, 1500 steps, 4 iterations, width 24 ~2 min\n"
+     "                    full:    128x128, sizes 1/10/100, 20000 steps, 8 iterations,\n"
+     "                             width 96, 50 test images                                ~50 h on 2 cores\n"
+     "  train-size-mri    --quick: 48x48, sizes 1/4/16, 1500 steps, 4 iterations, width 24 ~4 min\n"
+     "                    full:    as train-size-ct at 128x128                             ~50 h on 2 cores\n"
+     "  group-order       --quick: 32x32, 16 images, 8 models x 800 steps, width 24         ~2.5 min\n"
+     "                    full:    128x128, 100 images, 8 models x 20000 steps, width 96    ~65 h on 2 cores\n"
+     "The full variants are meant for a many-core machine or a GPU (the paper: 10^5 steps on a P100).",
      run});
 
 }  // namespace

@@ -28,7 +28,7 @@ int run(const ExperimentArgs& args) {
     plan.iterations = 4;
     plan.lr = 1e-3;
     plan.lr_drop_at = 0.75;
-    plan.tv_lambdas = {1e-4, 3e-4, 1e-3, 3e-3};
+    plan.tv_lambdas = {3e-5, 1e-4, 3e-4, 1e-3, 3e-3};
     plan.tv_iterations = 200;
     return run_ct<6>(args, 32, plan);
   }

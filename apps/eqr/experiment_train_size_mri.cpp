@@ -27,7 +27,7 @@ int run(const ExperimentArgs& args) {
     plan.iterations = 4;
     plan.lr = 1e-3;
     plan.lr_drop_at = 0.75;
-    plan.tv_lambdas = {3e-4, 1e-3, 3e-3, 1e-2};
+    plan.tv_lambdas = {1e-3, 3e-3, 1e-2, 3e-2, 1e-1};
     plan.tv_iterations = 200;
     return run_mri<6>(args, 48, plan, 0.03);
   }
@@ -36,7 +36,7 @@ int run(const ExperimentArgs& args) {
   plan.steps = 20000;
   plan.iterations = 8;
   plan.lr = 1e-4;
-  plan.tv_lambdas = {3e-4, 1e-3, 3e-3, 1e-2, 3e-2};
+  plan.tv_lambdas = {1e-3, 3e-3, 1e-2, 3e-2, 1e-1};
   plan.tv_iterations = 500;
   return run_mri<24>(args, 128, plan, 0.03);
 }
