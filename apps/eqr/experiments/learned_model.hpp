@@ -16,6 +16,7 @@
 /// checks it with `cmp`), at an ordinary CNN's cost (DESIGN.md §1, point 4).
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
@@ -30,6 +31,7 @@
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/training.hpp"
+#include "eqr/layers/concepts.hpp"
 #include "eqr/nn/checkpoint.hpp"
 
 namespace eqr::experiments {
@@ -53,7 +55,7 @@ class LearnedModel {
 };
 
 /// The ordinary proximal network with the exported filters of a (possibly equivariant) prox network.
-template <class Net>
+template <Layer Net>
 OrdinaryProx<FB> export_prox(const Net& net) {
   if constexpr (std::same_as<Net, OrdinaryProx<FB>>) {
     return net;
@@ -63,7 +65,7 @@ OrdinaryProx<FB> export_prox(const Net& net) {
 }
 
 /// The learned proximal gradient method over plain convolutions with the same filters.
-template <class Op, class Net>
+template <ForwardOperatorFor<FB> Op, Layer Net>
 LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> export_method(const LearnedProximalGradient<FB, Op, Net>& m) {
   const std::size_t count = m.options().shared_weights() ? 1 : static_cast<std::size_t>(m.options().iterations());
   std::vector<OrdinaryProx<FB>> nets;
@@ -73,7 +75,7 @@ LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> export_method(const LearnedPro
 }
 
 /// The learned primal-dual method over plain convolutions with the same filters (dual networks are plain).
-template <class Op, class Primal>
+template <MeasurementOperatorFor<FB> Op, Layer Primal>
 OrdinaryLearnedPrimalDual<FB, Op> export_method(const LearnedPrimalDual<FB, Op, Primal, OrdinaryProx<FB>>& m) {
   const std::size_t count = m.options().shared_weights() ? 1 : static_cast<std::size_t>(m.options().iterations());
   std::vector<OrdinaryProx<FB>> primal, dual;
@@ -85,8 +87,15 @@ OrdinaryLearnedPrimalDual<FB, Op> export_method(const LearnedPrimalDual<FB, Op, 
                                            std::move(primal), std::move(dual), m.options());
 }
 
+/// A learned reconstruction method the tool can wrap: a `Layer` on the float CPU backend (trainable,
+/// checkpointable) whose networks `export_method` can turn into plain convolutions.
+template <class M>
+concept ExportableMethod = Layer<M> && std::same_as<typename M::backend, FB> && requires(const M& m) {
+  { export_method(m).forward(std::declval<const Tensor&>()) } -> std::same_as<Tensor>;
+};
+
 /// `LearnedModel` for one method type; the exported copy is made on first use after training or loading.
-template <class Method>
+template <ExportableMethod Method>
 class LearnedModelOf final : public LearnedModel {
  public:
   explicit LearnedModelOf(Method method) : method_(std::move(method)) {}
@@ -112,7 +121,7 @@ class LearnedModelOf final : public LearnedModel {
 };
 
 /// Wraps a method into a `LearnedModel`.
-template <class Method>
+template <ExportableMethod Method>
 std::unique_ptr<LearnedModel> wrap_model(Method method) {
   return std::make_unique<LearnedModelOf<Method>>(std::move(method));
 }

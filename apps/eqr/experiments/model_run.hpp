@@ -179,7 +179,7 @@ auto with_group(const RunConfig& c, F&& f) {
 /// The body of `make_learned_model` for one problem: LPG (ordinary, or equivariant for every offered group)
 /// with 5 memory channels, or LPD (ordinary, or C4-equivariant primal networks) with 5 primal and 5 dual
 /// memory groups and dual networks as wide as the primal ones.
-template <class Op>
+template <MeasurementOperatorFor<FB> Op>
 std::unique_ptr<LearnedModel> make_learned_model_for(RunConfig& c, const TrainSizeProblem<Op>& problem) {
   c.validate();
   constexpr int C = std::is_same_v<Op, MaskedFourier<float>> ? 2 : 1;
