@@ -8,11 +8,8 @@
 
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/training.hpp"
@@ -24,109 +21,22 @@
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/radon.hpp"
 
+#include "../support/learned_helpers.hpp"
+
 namespace {
 
 using eqr::Shape4;
 using DB = eqr::cpu::CpuBackend<double>;
 using FB = eqr::cpu::CpuBackend<float>;
 
-/// A non-square test operator from 1-channel images to 2-channel measurements: A x = [d ⊙ x, x shifted one
-/// column to the right (zero fill)]; α scales the whole operator (to test unit invariance).
-template <class B>
-struct TestOperator {
-  using T = typename B::scalar_type;
-  using tensor_type = typename B::tensor_type;
-  std::size_t h, w;
-  std::vector<T> d;
-  double alpha = 1.0;
-  Shape4 domain_shape(std::size_t n) const { return {n, 1, h, w}; }
-  Shape4 range_shape(std::size_t n) const { return {n, 2, h, w}; }
-  tensor_type apply(const tensor_type& x) const {
-    const Shape4 s = B::shape(x);
-    tensor_type y = B::zeros(range_shape(s.n));
-    for (std::size_t n = 0; n < s.n; ++n)
-      for (std::size_t i = 0; i < h; ++i)
-        for (std::size_t j = 0; j < w; ++j) {
-          y(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * x(n, 0, i, j));
-          if (j + 1 < w) y(n, 1, i, j + 1) = static_cast<T>(alpha * x(n, 0, i, j));
-        }
-    return y;
-  }
-  tensor_type adjoint(const tensor_type& y) const {
-    const Shape4 s = B::shape(y);
-    tensor_type x = B::zeros(domain_shape(s.n));
-    for (std::size_t n = 0; n < s.n; ++n)
-      for (std::size_t i = 0; i < h; ++i)
-        for (std::size_t j = 0; j < w; ++j) {
-          x(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * y(n, 0, i, j));
-          if (j + 1 < w) x(n, 0, i, j) += static_cast<T>(alpha * y(n, 1, i, j + 1));
-        }
-    return x;
-  }
-};
-
-TestOperator<DB> make_operator(std::size_t h, std::size_t w, eqr::Random& rng) {
-  TestOperator<DB> op{h, w, {}, 1.0};
-  for (std::size_t k = 0; k < h * w; ++k) op.d.push_back(0.5 + rng.uniform());
-  return op;
-}
-
-template <class B>
-typename B::tensor_type random_tensor(Shape4 s, eqr::Random& rng, double sigma = 1.0) {
-  std::vector<typename B::scalar_type> v(s.numel());
-  for (auto& e : v) e = static_cast<typename B::scalar_type>(sigma * rng.normal());
-  return B::from_host(s, std::span<const typename B::scalar_type>(v));
-}
-
-/// Sets every parameter of a module to seeded N(0, σ²) values (so the zero-initialised layers are exercised
-/// and no activation sits at its kink).
-template <class B, class M>
-void randomise(M& model, std::uint64_t seed, double sigma) {
-  eqr::Random rng(seed);
-  model.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<B>& p) {
-    p.value = random_tensor<B>(B::shape(p.value), rng, sigma);
-  });
-}
-
-template <class B>
-double relative_difference(const typename B::tensor_type& a, const typename B::tensor_type& b) {
-  return std::sqrt(B::squared_norm(B::subtract(a, b)) / B::squared_norm(a));
-}
-
-/// rot90 (counter-clockwise, as numpy.rot90) of every channel plane of a square batch.
-template <class B>
-typename B::tensor_type rot90(const typename B::tensor_type& x) {
-  const Shape4 s = B::shape(x);
-  typename B::tensor_type r = B::zeros(s);
-  for (std::size_t n = 0; n < s.n; ++n)
-    for (std::size_t c = 0; c < s.c; ++c)
-      for (std::size_t i = 0; i < s.h; ++i)
-        for (std::size_t j = 0; j < s.w; ++j) r(n, c, i, j) = x(n, c, j, s.w - 1 - i);
-  return r;
-}
-
-/// The sinogram of rot90(u) from the sinogram of u, for A angles linspace(0, π, A) with A even: angle
-/// θ + π/2 reads angle θ, and for θ + π/2 ≥ π the angle θ − π/2 with the detector reversed.
-FB::tensor_type rotate_sinogram(const FB::tensor_type& y) {
-  const Shape4 s = FB::shape(y);
-  FB::tensor_type r = FB::zeros(s);
-  const std::size_t A = s.h, D = s.w;
-  for (std::size_t a = 0; a < A; ++a)
-    for (std::size_t d = 0; d < D; ++d) r(0, 0, a, d) = a >= A / 2 ? y(0, 0, a - A / 2, d) : y(0, 0, a + A / 2, D - 1 - d);
-  return r;
-}
-
-/// A fresh directory under the system's temporary directory, removed again on destruction.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& name)
-      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using eqr::testing::make_test_operator;
+using eqr::testing::normal_tensor;
+using eqr::testing::randomise_normal;
+using eqr::testing::relative_difference;
+using eqr::testing::rot90;
+using eqr::testing::rotate_sinogram;
+using eqr::testing::TempDir;
+using eqr::testing::TestOperator;
 
 using OrdNet = eqr::OrdinaryProx<DB>;
 using Lpd = eqr::LearnedPrimalDual<DB, TestOperator<DB>, OrdNet, OrdNet>;
@@ -146,7 +56,7 @@ Lpd make_method(const TestOperator<DB>& op, int iterations, int np, int nd, bool
                            .dual_reads(reads);
   if (norm == 0.0) norm = eqr::estimate_operator_norm<DB>(op, 200);
   Lpd method = eqr::make_learned_primal_dual_ordinary<DB>(op, norm, 1, 2, options, 3, seed);
-  randomise<DB>(method, seed + 1000, 0.3);
+  randomise_normal<DB>(method, seed + 1000, 0.3);
   return method;
 }
 
@@ -174,7 +84,7 @@ TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the no
   using Net = eqr::Conv<DB>;
   using Linear = eqr::LearnedPrimalDual<DB, TestOperator<DB>, Net, Net>;
   eqr::Random rng(2);
-  const auto op = make_operator(4, 5, rng);
+  const auto op = make_test_operator<DB>(4, 5, rng);
   const double nu = 2.5, tau = 0.7;
   Net dual(eqr::ConvOptions(6, 2, 1).bias(false).init(eqr::nn::Init::zeros));
   Net primal(eqr::ConvOptions(2, 1, 1).bias(false).init(eqr::nn::Init::zeros));
@@ -193,8 +103,8 @@ TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the no
   CHECK(method.dual_reads_group() == 0);
   CHECK(method_first.dual_reads_group() == 0);
 
-  const auto y = random_tensor<DB>(op.range_shape(2), rng);
-  const auto f0 = random_tensor<DB>(op.domain_shape(2), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(2), rng);
+  const auto f0 = normal_tensor<DB>(op.domain_shape(2), rng);
   auto y_tilde = y;
   DB::scale(y_tilde, 1.0 / nu);
   auto normalised = [&](const DB::tensor_type& x) {
@@ -228,7 +138,7 @@ TEST_CASE("with Np = 2 the dual step reads f2 by default (Adler & Oektem) or f1 
   using Net = eqr::Conv<DB>;
   using Linear = eqr::LearnedPrimalDual<DB, TestOperator<DB>, Net, Net>;
   eqr::Random rng(12);
-  const auto op = make_operator(4, 5, rng);
+  const auto op = make_test_operator<DB>(4, 5, rng);
   const double nu = 1.7, tau = 0.6, beta = 0.5, gamma = 0.25, sigma = -0.4;
   Net dual(eqr::ConvOptions(6, 2, 1).bias(false).init(eqr::nn::Init::zeros));
   Net primal(eqr::ConvOptions(3, 2, 1).bias(false).init(eqr::nn::Init::zeros));
@@ -247,9 +157,9 @@ TEST_CASE("with Np = 2 the dual step reads f2 by default (Adler & Oektem) or f1 
   CHECK(second.dual_reads_group() == 1);
   CHECK(first.dual_reads_group() == 0);
 
-  const auto y = random_tensor<DB>(op.range_shape(2), rng);
-  const auto p0 = random_tensor<DB>(op.domain_shape(2), rng);
-  const auto q0 = random_tensor<DB>(op.domain_shape(2), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(2), rng);
+  const auto p0 = normal_tensor<DB>(op.domain_shape(2), rng);
+  const auto q0 = normal_tensor<DB>(op.domain_shape(2), rng);
   // The full primal state [p0, q0], assembled by hand plane by plane.
   DB::tensor_type state = DB::zeros({2, 2, 4, 5});
   for (std::size_t n = 0; n < 2; ++n)
@@ -292,13 +202,13 @@ TEST_CASE("with Np = 2 the dual step reads f2 by default (Adler & Oektem) or f1 
 
 TEST_CASE("networks that output zero leave the initial image unchanged (residual updates)") {
   eqr::Random rng(6);
-  const auto op = make_operator(4, 4, rng);
+  const auto op = make_test_operator<DB>(4, 4, rng);
   Lpd method = make_method(op, 3, 2, 2, false, false, 4);
   method.visit_parameters("", [](const std::string& name, eqr::nn::Parameter<DB>& p) {
     if (name.find("project") != std::string::npos) DB::fill(p.value, 0.0);
   });
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
-  const auto f0 = random_tensor<DB>(op.domain_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
+  const auto f0 = normal_tensor<DB>(op.domain_shape(1), rng);
   CHECK(DB::to_host(method.forward(y, f0)) == DB::to_host(f0));
   CHECK(DB::squared_norm(method.forward(y)) == 0.0);
 }
@@ -309,13 +219,13 @@ TEST_CASE("reverse mode of the whole unrolled method matches central differences
       CAPTURE(shared);
       CAPTURE(name_of(reads));
       eqr::Random rng(11);
-      const auto op = make_operator(5, 5, rng);
+      const auto op = make_test_operator<DB>(5, 5, rng);
       Lpd method = make_method(op, 2, 2, 2, shared, false, 17, 0.0, reads);
       REQUIRE(method.dual_reads_group() == (reads == PrimalChannel::second ? 1u : 0u));
-      const auto y = random_tensor<DB>(op.range_shape(2), rng);
+      const auto y = normal_tensor<DB>(op.range_shape(2), rng);
       // Separate weights: f₀ is an image; shared weights: f₀ is a full primal state (Np·c = 2 channels).
-      const auto f0 = random_tensor<DB>(shared ? Shape4{2, 2, 5, 5} : op.domain_shape(2), rng);
-      const auto t = random_tensor<DB>(op.domain_shape(2), rng);
+      const auto f0 = normal_tensor<DB>(shared ? Shape4{2, 2, 5, 5} : op.domain_shape(2), rng);
+      const auto t = normal_tensor<DB>(op.domain_shape(2), rng);
 
       Lpd::context ctx;
       const auto u = method.forward(y, f0, ctx);
@@ -324,38 +234,28 @@ TEST_CASE("reverse mode of the whole unrolled method matches central differences
       const auto dy = method.backward(ctx, DB::subtract(u, t), &df0);
       REQUIRE(DB::shape(df0) == DB::shape(f0));
 
-      const double eps = 1e-6;
-      double worst = 0.0;
-      auto check = [&](double analytic, double& entry, auto&& loss) {
-        const double saved = entry;
-        entry = saved + eps;
-        const double lp = loss();
-        entry = saved - eps;
-        const double lm = loss();
-        entry = saved;
-        const double numeric = (lp - lm) / (2 * eps);
-        worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
-      };
+      eqr::testing::CentralDifferenceCheck fd;
       int checked = 0, primal = 0, dual = 0;
       method.visit_parameters("lpd", [&](const std::string& name, eqr::nn::Parameter<DB>& p) {
         for (std::size_t k = 0; k < p.value.size(); k += 5) {
-          check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, f0, t); });
+          fd.check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, f0, t); });
           ++checked;
           (name.find(".primal.") != std::string::npos ? primal : dual) += 1;
         }
       });
       auto y_var = y;
       for (std::size_t k = 0; k < y_var.size(); k += 3)
-        check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, f0, t); });
+        fd.check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, f0, t); });
       auto f0_var = f0;
       for (std::size_t k = 0; k < f0_var.size(); k += 3)
-        check(df0.data()[k], f0_var.data()[k], [&] { return loss_of(method, y, f0_var, t); });
-      MESSAGE("worst relative gradient error (dual reads " << name_of(reads) << ", shared = " << shared << "): " << worst);
+        fd.check(df0.data()[k], f0_var.data()[k], [&] { return loss_of(method, y, f0_var, t); });
+      MESSAGE("worst relative gradient error (dual reads " << name_of(reads) << ", shared = " << shared
+                                                               << "): " << fd.worst);
       CHECK(primal > 10);
       CHECK(dual > 10);
       CHECK(checked == primal + dual);
       CHECK(DB::squared_norm(dy) > 0.0);
-      CHECK(worst < 1e-6);
+      CHECK(fd.worst < 1e-6);
     }
 }
 
@@ -363,11 +263,11 @@ TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored
   for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
     CAPTURE(name_of(reads));
     eqr::Random rng(5);
-    const auto op = make_operator(6, 6, rng);
+    const auto op = make_test_operator<DB>(6, 6, rng);
     Lpd stored = make_method(op, 3, 2, 3, false, false, 23, 0.0, reads);
     Lpd recomputed = make_method(op, 3, 2, 3, false, true, 23, 0.0, reads);
-    const auto y = random_tensor<DB>(op.range_shape(1), rng);
-    const auto t = random_tensor<DB>(op.domain_shape(1), rng);
+    const auto y = normal_tensor<DB>(op.range_shape(1), rng);
+    const auto t = normal_tensor<DB>(op.domain_shape(1), rng);
     Lpd::context c1, c2;
     const auto u1 = stored.forward(y, c1);
     const auto u2 = recomputed.forward(y, c2);
@@ -391,14 +291,14 @@ TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored
 
 TEST_CASE("the normalised method does not depend on the operator's units") {
   eqr::Random rng(8);
-  auto op = make_operator(5, 7, rng);
+  auto op = make_test_operator<DB>(5, 7, rng);
   const double norm = eqr::estimate_operator_norm<DB>(op, 200);
   Lpd a = make_method(op, 3, 2, 2, false, false, 31, norm);
   auto scaled = op;
   scaled.alpha = 1000.0;  // e.g. pixel units instead of metres: A → 1000·A, y → 1000·y
   CHECK(eqr::estimate_operator_norm<DB>(scaled, 200) == doctest::Approx(1000.0 * norm).epsilon(1e-9));
   Lpd b = make_method(scaled, 3, 2, 2, false, false, 31, 1000.0 * norm);
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
   auto y_scaled = y;
   DB::scale(y_scaled, 1000.0);
   const auto ua = a.forward(y);
@@ -409,7 +309,7 @@ TEST_CASE("the normalised method does not depend on the operator's units") {
 
 TEST_CASE("parameters are named per iteration and network, or once per network when the weights are shared") {
   eqr::Random rng(1);
-  const auto op = make_operator(4, 4, rng);
+  const auto op = make_test_operator<DB>(4, 4, rng);
   Lpd separate = make_method(op, 2, 1, 1, false, false, 2);
   Lpd shared = make_method(op, 2, 1, 1, true, false, 2);
   std::vector<std::string> n1, n2;
@@ -434,7 +334,7 @@ TEST_CASE("parameters are named per iteration and network, or once per network w
 
 TEST_CASE("bad configurations and shapes are rejected with messages naming expected and found") {
   eqr::Random rng(4);
-  const auto op = make_operator(4, 4, rng);
+  const auto op = make_test_operator<DB>(4, 4, rng);
   const auto opts = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(1);
   auto nets = [&](std::size_t count, std::size_t in, std::size_t out) {
     std::vector<OrdNet> v;
@@ -467,7 +367,7 @@ TEST_CASE("bad configurations and shapes are rejected with messages naming expec
 
   // Networks with the wrong number of output channels are caught at their first use.
   Lpd wrong_dual(op, 1.0, 1, 2, nets(3, 3, 2), nets(3, 3 * 2, 3), opts);
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
   CHECK_THROWS_WITH_AS((void)wrong_dual.forward(y),
                        doctest::Contains("dual network of iteration 0 to output 1×2×4×4 (the dual update), found 1×3×4×4"),
                        eqr::shape_error);
@@ -477,16 +377,16 @@ TEST_CASE("bad configurations and shapes are rejected with messages naming expec
                        eqr::shape_error);
 
   Lpd good(op, 1.0, 1, 2, nets(3, 3, 2), nets(3, 6, 2), opts);
-  CHECK_THROWS_WITH_AS((void)good.forward(random_tensor<DB>({1, 1, 4, 4}, rng)),
+  CHECK_THROWS_WITH_AS((void)good.forward(normal_tensor<DB>({1, 1, 4, 4}, rng)),
                        doctest::Contains("measurements y of shape 1×2×4×4, found 1×1×4×4"), eqr::shape_error);
-  CHECK_THROWS_WITH_AS((void)good.forward(y, random_tensor<DB>({1, 3, 4, 4}, rng)),
+  CHECK_THROWS_WITH_AS((void)good.forward(y, normal_tensor<DB>({1, 3, 4, 4}, rng)),
                        doctest::Contains("f0 of shape 1×1×4×4 (an image) or 1×2×4×4 (a primal state), found 1×3×4×4"),
                        eqr::shape_error);
   Lpd::context ctx;
-  CHECK_THROWS_WITH_AS((void)good.backward(ctx, random_tensor<DB>({1, 1, 4, 4}, rng)),
+  CHECK_THROWS_WITH_AS((void)good.backward(ctx, normal_tensor<DB>({1, 1, 4, 4}, rng)),
                        doctest::Contains("with 3 iterations, found one with 0 primal and 0 dual steps"), eqr::value_error);
   (void)good.forward(y, ctx);
-  CHECK_THROWS_WITH_AS((void)good.backward(ctx, random_tensor<DB>({2, 1, 4, 4}, rng)),
+  CHECK_THROWS_WITH_AS((void)good.backward(ctx, normal_tensor<DB>({2, 1, 4, 4}, rng)),
                        doctest::Contains("ū of shape 1×1×4×4, found 2×1×4×4"), eqr::shape_error);
 
   const eqr::Identity<float> identity(8, 8);
@@ -514,13 +414,13 @@ TEST_CASE("denoising end to end: equivariant primal and dual networks make LPD r
     }
     eqr::LearnedPrimalDual<FB, eqr::Identity<float>, Primal, Dual> both(op, 1.0, 1, 1, std::move(primal), std::move(dual),
                                                                         options);
-    randomise<FB>(both, 300, 0.3);
+    randomise_normal<FB>(both, 300, 0.3);
     auto half = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, fields, FB, np>(op, 1.0, 1, options, 8, 0,
                                                                                        eqr::BasisSolver::grid);
-    randomise<FB>(half, 301, 0.3);
+    randomise_normal<FB>(half, 301, 0.3);
 
     eqr::Random rng(9);
-    const auto y = random_tensor<FB>({1, 1, n, n}, rng);
+    const auto y = normal_tensor<FB>({1, 1, n, n}, rng);
     const auto out_both = both.forward(y);
     const double e_both = relative_difference<FB>(rot90<FB>(out_both), both.forward(rot90<FB>(y)));
     const auto out_half = half.forward(y);
@@ -538,30 +438,30 @@ TEST_CASE("CT with an even number of angles: the measured equivariance error of 
   constexpr std::size_t n = 12;
   const eqr::Radon<float> radon(eqr::parallel_beam(n, 8));
   eqr::Random rng(31);
-  const auto u = random_tensor<FB>({1, 1, n, n}, rng);
+  const auto u = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto y = radon.apply(u);
   // The rule the test relies on: a 90° rotation of the image is a half-turn shift of the sinogram's angles.
-  REQUIRE(relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram(y)) < 1e-5);
+  REQUIRE(relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram<FB>(y)) < 1e-5);
   const double norm = eqr::estimate_operator_norm<FB>(radon, 50);
   for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
     CAPTURE(name_of(reads));
     const auto options = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(2).dual_reads(reads);
     auto equi = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
                                                                                  eqr::BasisSolver::grid);
-    randomise<FB>(equi, 400, 0.3);
+    randomise_normal<FB>(equi, 400, 0.3);
     auto ord = eqr::make_learned_primal_dual_ordinary<FB>(radon, norm, 1, 1, options, 8, 0);
-    randomise<FB>(ord, 401, 0.3);
-    const double e_equi = relative_difference<FB>(rot90<FB>(equi.forward(y)), equi.forward(rotate_sinogram(y)));
-    const double e_ord = relative_difference<FB>(rot90<FB>(ord.forward(y)), ord.forward(rotate_sinogram(y)));
+    randomise_normal<FB>(ord, 401, 0.3);
+    const double e_equi = relative_difference<FB>(rot90<FB>(equi.forward(y)), equi.forward(rotate_sinogram<FB>(y)));
+    const double e_ord = relative_difference<FB>(rot90<FB>(ord.forward(y)), ord.forward(rotate_sinogram<FB>(y)));
     // Pointwise (1×1) dual networks commute with the sinogram's rotation rule (a permutation of its pixels),
     // so with them the primal-equivariant method is exactly equivariant for CT as well.
     auto pointwise = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 2, FB, 2>(radon, norm, 1, options, 8, 0,
                                                                                       eqr::BasisSolver::grid, 1);
-    randomise<FB>(pointwise, 402, 0.3);
+    randomise_normal<FB>(pointwise, 402, 0.3);
     CHECK(pointwise.dual_network(0).lift().options().kernel_size() == 1);
     CHECK(pointwise.dual_reads_group() == (reads == PrimalChannel::second ? 1u : 0u));  // the factory keeps it
     const auto out_pointwise = pointwise.forward(y);
-    const double e_point = relative_difference<FB>(rot90<FB>(out_pointwise), pointwise.forward(rotate_sinogram(y)));
+    const double e_point = relative_difference<FB>(rot90<FB>(out_pointwise), pointwise.forward(rotate_sinogram<FB>(y)));
     MESSAGE("CT rot90 equivariance error (dual reads " << name_of(reads) << "): equivariant primal + 3x3 dual "
             << e_equi << ", ordinary primal + 3x3 dual " << e_ord << ", equivariant primal + pointwise dual " << e_point);
     CHECK(std::isfinite(e_equi));

@@ -16,43 +16,18 @@
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/radon.hpp"
 
+#include "../support/learned_helpers.hpp"
+
 namespace {
 
 using DB = eqr::cpu::CpuBackend<double>;
 using FB = eqr::cpu::CpuBackend<float>;
 
-template <class B>
-typename B::tensor_type random_tensor(eqr::Shape4 s, eqr::Random& rng, double sigma = 1.0) {
-  std::vector<typename B::scalar_type> v(s.numel());
-  for (auto& e : v) e = static_cast<typename B::scalar_type>(sigma * rng.normal());
-  return B::from_host(s, std::span<const typename B::scalar_type>(v));
-}
-
-/// rot90 (counter-clockwise, as numpy.rot90) of every channel plane of a square batch.
-template <class B>
-typename B::tensor_type rot90(const typename B::tensor_type& x) {
-  const eqr::Shape4 s = B::shape(x);
-  typename B::tensor_type r = B::zeros(s);
-  for (std::size_t n = 0; n < s.n; ++n)
-    for (std::size_t c = 0; c < s.c; ++c)
-      for (std::size_t i = 0; i < s.h; ++i)
-        for (std::size_t j = 0; j < s.w; ++j) r(n, c, i, j) = x(n, c, j, s.w - 1 - i);
-  return r;
-}
-
-template <class B>
-double relative_difference(const typename B::tensor_type& a, const typename B::tensor_type& b) {
-  return std::sqrt(B::squared_norm(B::subtract(a, b)) / B::squared_norm(a));
-}
-
-/// Sets every parameter of a module to seeded random values (so the zero-initialised layer is exercised).
-template <class B, class M>
-void randomise(M& model, std::uint64_t seed, double sigma) {
-  eqr::Random rng(seed);
-  model.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<B>& p) {
-    p.value = random_tensor<B>(B::shape(p.value), rng, sigma);
-  });
-}
+using eqr::testing::normal_tensor;
+using eqr::testing::randomise_normal;
+using eqr::testing::relative_difference;
+using eqr::testing::rot90;
+using eqr::testing::rotate_sinogram;
 
 }  // namespace
 
@@ -68,61 +43,41 @@ TEST_CASE("the ordinary prox network: zero intermediate layer at init and exact 
                                           "p.intermediate.bias", "p.project.weight", "p.project.bias"});
   CHECK(intermediate_zero);
 
-  randomise<DB>(net, 5, 0.4);
+  randomise_normal<DB>(net, 5, 0.4);
   eqr::Random rng(6);
-  const auto x = random_tensor<DB>({2, 3, 6, 5}, rng);
-  const auto t = random_tensor<DB>({2, 2, 6, 5}, rng);
+  const auto x = normal_tensor<DB>({2, 3, 6, 5}, rng);
+  const auto t = normal_tensor<DB>({2, 2, 6, 5}, rng);
   auto loss = [&] { return 0.5 * DB::squared_norm(DB::subtract(net.forward(x), t)); };
   decltype(net)::context ctx;
   const auto y = net.forward(x, ctx);
   CHECK(relative_difference<DB>(y, net.forward(x)) == 0.0);
   eqr::nn::zero_grad(net);
   const auto dx = net.backward(ctx, DB::subtract(y, t));
-  const double eps = 1e-6;
-  double worst = 0.0;
-  int count = 0;
+  eqr::testing::CentralDifferenceCheck fd;
   net.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<DB>& p) {
-    for (std::size_t k = 0; k < p.value.size(); k += 5) {
-      const double saved = p.value.data()[k];
-      p.value.data()[k] = saved + eps;
-      const double lp = loss();
-      p.value.data()[k] = saved - eps;
-      const double lm = loss();
-      p.value.data()[k] = saved;
-      const double numeric = (lp - lm) / (2 * eps);
-      worst = std::max(worst, std::abs(numeric - p.grad.data()[k]) / std::max(1.0, std::abs(numeric)));
-      ++count;
-    }
+    for (std::size_t k = 0; k < p.value.size(); k += 5) fd.check(p.grad.data()[k], p.value.data()[k], loss);
   });
+  const int parameter_checks = fd.count;
   auto xv = x;
   auto loss_x = [&] { return 0.5 * DB::squared_norm(DB::subtract(net.forward(xv), t)); };
-  for (std::size_t k = 0; k < xv.size(); k += 3) {
-    const double saved = xv.data()[k];
-    xv.data()[k] = saved + eps;
-    const double lp = loss_x();
-    xv.data()[k] = saved - eps;
-    const double lm = loss_x();
-    xv.data()[k] = saved;
-    const double numeric = (lp - lm) / (2 * eps);
-    worst = std::max(worst, std::abs(numeric - dx.data()[k]) / std::max(1.0, std::abs(numeric)));
-  }
-  CHECK(count > 30);
-  CHECK(worst < 1e-6);
+  for (std::size_t k = 0; k < xv.size(); k += 3) fd.check(dx.data()[k], xv.data()[k], loss_x);
+  CHECK(parameter_checks > 30);
+  CHECK(fd.worst < 1e-6);
 }
 
 TEST_CASE("the C4 prox network (harmonic and grid bases) commutes with rot90; the ordinary one does not") {
   eqr::Random rng(12);
-  const auto x = random_tensor<FB>({1, 7, 10, 10}, rng);
+  const auto x = normal_tensor<FB>({1, 7, 10, 10}, rng);
   for (const auto basis : {eqr::BasisSolver::harmonic, eqr::BasisSolver::grid}) {
     CAPTURE(eqr::name(basis));
     auto net = eqr::make_equivariant_prox<eqr::C4, 7, 3, 6, FB>(3, basis);
-    randomise<FB>(net, 9, 0.3);
+    randomise_normal<FB>(net, 9, 0.3);
     const double err = relative_difference<FB>(rot90<FB>(net.forward(x)), net.forward(rot90<FB>(x)));
     MESSAGE("C4 prox rot90 error: " << err);
     CHECK(err < 1e-5);
   }
   auto ordinary = eqr::make_ordinary_prox<FB>(7, 6, 12, 3);
-  randomise<FB>(ordinary, 9, 0.3);
+  randomise_normal<FB>(ordinary, 9, 0.3);
   const double err = relative_difference<FB>(rot90<FB>(ordinary.forward(x)), ordinary.forward(rot90<FB>(x)));
   MESSAGE("ordinary prox rot90 error: " << err);
   CHECK(err > 1e-2);
@@ -133,14 +88,14 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
   const std::size_t n = 12;
   const eqr::Identity<float> op(n, n, 1);
   eqr::Random rng(21);
-  const auto y = random_tensor<FB>({1, 1, n, n}, rng);
+  const auto y = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto options = eqr::LearnedProximalGradientOptions().iterations(3).memory(5);
 
   using Equi = eqr::EquivariantProx<eqr::C4, 7, 4, 6, FB>;
   std::vector<Equi> equi;
   for (int i = 0; i < 3; ++i) {
     equi.push_back(eqr::make_equivariant_prox<eqr::C4, 7, 4, 6, FB>(10 * i));
-    randomise<FB>(equi.back(), 100 + i, 0.3);
+    randomise_normal<FB>(equi.back(), 100 + i, 0.3);
   }
   eqr::LearnedProximalGradient<FB, eqr::Identity<float>, Equi> lpg_equi(op, 1.0, 1, std::move(equi), options);
   const double e_equi = relative_difference<FB>(rot90<FB>(lpg_equi.forward(y)), lpg_equi.forward(rot90<FB>(y)));
@@ -149,7 +104,7 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
   std::vector<Ord> ord;
   for (int i = 0; i < 3; ++i) {
     ord.push_back(eqr::make_ordinary_prox<FB>(7, 6, 16, 10 * i));
-    randomise<FB>(ord.back(), 100 + i, 0.3);
+    randomise_normal<FB>(ord.back(), 100 + i, 0.3);
   }
   eqr::LearnedProximalGradient<FB, eqr::Identity<float>, Ord> lpg_ord(op, 1.0, 1, std::move(ord), options);
   const double e_ord = relative_difference<FB>(rot90<FB>(lpg_ord.forward(y)), lpg_ord.forward(rot90<FB>(y)));
@@ -158,30 +113,14 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
   CHECK(e_ord > 1e-2);
 }
 
-namespace {
-
-/// The sinogram of the image rotated by 90° counter-clockwise, from the sinogram of the image, for A even
-/// angles θ_a = aπ/A: P_θ(rot u)(s) = P_{θ−π/2} u(s), i.e. row a − A/2 for a ≥ A/2 and, for a < A/2, row
-/// a + A/2 with the detector reversed (P_{φ−π} u(s) = P_φ u(−s)).
-FB::tensor_type rotate_sinogram(const FB::tensor_type& y) {
-  const eqr::Shape4 s = FB::shape(y);
-  const std::size_t A = s.h, D = s.w;
-  FB::tensor_type r = FB::zeros(s);
-  for (std::size_t a = 0; a < A; ++a)
-    for (std::size_t d = 0; d < D; ++d) r(0, 0, a, d) = a >= A / 2 ? y(0, 0, a - A / 2, d) : y(0, 0, a + A / 2, D - 1 - d);
-  return r;
-}
-
-}  // namespace
-
 TEST_CASE("end to end (CT, even number of angles): a 90° rotation of the image is a shift of the sinogram, and "
           "the equivariant method maps the shifted sinogram to the rotated reconstruction") {
   const std::size_t n = 12;
   const eqr::Radon<float> radon(eqr::parallel_beam(n, 8));
   eqr::Random rng(31);
-  const auto u = random_tensor<FB>({1, 1, n, n}, rng);
+  const auto u = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto y = radon.apply(u);
-  const double shift_err = relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram(y));
+  const double shift_err = relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram<FB>(y));
   MESSAGE("sinogram rotation rule error: " << shift_err);
   REQUIRE(shift_err < 1e-5);
 
@@ -191,17 +130,18 @@ TEST_CASE("end to end (CT, even number of angles): a 90° rotation of the image 
   std::vector<Equi> equi;
   for (int i = 0; i < 3; ++i) {
     equi.push_back(eqr::make_equivariant_prox<eqr::C4, 7, 4, 6, FB>(10 * i, eqr::BasisSolver::grid));
-    randomise<FB>(equi.back(), 200 + i, 0.3);
+    randomise_normal<FB>(equi.back(), 200 + i, 0.3);
   }
   eqr::LearnedProximalGradient<FB, eqr::Radon<float>, Equi> lpg_equi(radon, norm, 1, std::move(equi), options);
-  const double e_equi = relative_difference<FB>(rot90<FB>(lpg_equi.forward(y)), lpg_equi.forward(rotate_sinogram(y)));
+  const double e_equi =
+      relative_difference<FB>(rot90<FB>(lpg_equi.forward(y)), lpg_equi.forward(rotate_sinogram<FB>(y)));
   std::vector<eqr::OrdinaryProx<FB>> ord;
   for (int i = 0; i < 3; ++i) {
     ord.push_back(eqr::make_ordinary_prox<FB>(7, 6, 16, 10 * i));
-    randomise<FB>(ord.back(), 200 + i, 0.3);
+    randomise_normal<FB>(ord.back(), 200 + i, 0.3);
   }
   eqr::LearnedProximalGradient<FB, eqr::Radon<float>, eqr::OrdinaryProx<FB>> lpg_ord(radon, norm, 1, std::move(ord), options);
-  const double e_ord = relative_difference<FB>(rot90<FB>(lpg_ord.forward(y)), lpg_ord.forward(rotate_sinogram(y)));
+  const double e_ord = relative_difference<FB>(rot90<FB>(lpg_ord.forward(y)), lpg_ord.forward(rotate_sinogram<FB>(y)));
   MESSAGE("CT rot90 equivariance error: equivariant " << e_equi << ", ordinary " << e_ord);
   CHECK(e_equi < 1e-4);
   CHECK(e_ord > 1e-2);

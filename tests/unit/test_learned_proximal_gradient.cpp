@@ -10,6 +10,8 @@
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 
+#include "../support/learned_helpers.hpp"
+
 namespace {
 
 using eqr::Shape4;
@@ -74,41 +76,6 @@ struct TinyNet {
   }
 };
 
-/// A non-square test operator on 1-channel images: A x = [d ⊙ x, x shifted one column to the right (zero
-/// fill)], two output channels; α scales the whole operator (to test unit invariance).
-template <class B>
-struct TestOperator {
-  using T = typename B::scalar_type;
-  using tensor_type = typename B::tensor_type;
-  std::size_t h, w;
-  std::vector<T> d;
-  double alpha = 1.0;
-  Shape4 domain_shape(std::size_t n) const { return {n, 1, h, w}; }
-  Shape4 range_shape(std::size_t n) const { return {n, 2, h, w}; }
-  tensor_type apply(const tensor_type& x) const {
-    const Shape4 s = B::shape(x);
-    tensor_type y = B::zeros(range_shape(s.n));
-    for (std::size_t n = 0; n < s.n; ++n)
-      for (std::size_t i = 0; i < h; ++i)
-        for (std::size_t j = 0; j < w; ++j) {
-          y(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * x(n, 0, i, j));
-          if (j + 1 < w) y(n, 1, i, j + 1) = static_cast<T>(alpha * x(n, 0, i, j));
-        }
-    return y;
-  }
-  tensor_type adjoint(const tensor_type& y) const {
-    const Shape4 s = B::shape(y);
-    tensor_type x = B::zeros(domain_shape(s.n));
-    for (std::size_t n = 0; n < s.n; ++n)
-      for (std::size_t i = 0; i < h; ++i)
-        for (std::size_t j = 0; j < w; ++j) {
-          x(n, 0, i, j) = static_cast<T>(alpha * d[i * w + j] * y(n, 0, i, j));
-          if (j + 1 < w) x(n, 0, i, j) += static_cast<T>(alpha * y(n, 1, i, j + 1));
-        }
-    return x;
-  }
-};
-
 /// The identity operator on c-channel H×W images (denoising).
 template <class B>
 struct IdentityOperator {
@@ -119,22 +86,13 @@ struct IdentityOperator {
   tensor_type adjoint(const tensor_type& y) const { return B::clone(y); }
 };
 
-template <class B>
-typename B::tensor_type random_tensor(Shape4 s, eqr::Random& rng) {
-  std::vector<typename B::scalar_type> v(s.numel());
-  for (auto& e : v) e = static_cast<typename B::scalar_type>(rng.normal());
-  return B::from_host(s, std::span<const typename B::scalar_type>(v));
-}
+using eqr::testing::make_test_operator;
+using eqr::testing::normal_tensor;
+using eqr::testing::TestOperator;
 
 using DB = eqr::cpu::CpuBackend<double>;
 using FB = eqr::cpu::CpuBackend<float>;
 using Lpg = eqr::LearnedProximalGradient<DB, TestOperator<DB>, TinyNet<DB>>;
-
-TestOperator<DB> make_operator(std::size_t h, std::size_t w, eqr::Random& rng) {
-  TestOperator<DB> op{h, w, {}, 1.0};
-  for (std::size_t k = 0; k < h * w; ++k) op.d.push_back(0.5 + rng.uniform());
-  return op;
-}
 
 Lpg make_method(const TestOperator<DB>& op, int iterations, int memory, bool shared, bool checkpointing,
                 std::uint64_t seed) {
@@ -160,9 +118,9 @@ static_assert(eqr::Layer<Lpg>, "The learned proximal gradient method must itself
 
 TEST_CASE("the test operator's adjoint is its transpose and the power method finds its norm") {
   eqr::Random rng(3);
-  const auto op = make_operator(5, 6, rng);
-  const auto x = random_tensor<DB>(op.domain_shape(2), rng);
-  const auto y = random_tensor<DB>(op.range_shape(2), rng);
+  const auto op = make_test_operator<DB>(5, 6, rng);
+  const auto x = normal_tensor<DB>(op.domain_shape(2), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(2), rng);
   CHECK(DB::dot(op.apply(x), y) == doctest::Approx(DB::dot(x, op.adjoint(y))).epsilon(1e-12));
   // AᵀA = diag(d² + [j < w−1]) is diagonal, so ‖A‖ = max √(d² + [j < w − 1]).
   double expected = 0.0;
@@ -176,11 +134,11 @@ TEST_CASE("reverse mode of the whole unrolled method matches central differences
   for (const bool shared : {false, true}) {
     CAPTURE(shared);
     eqr::Random rng(11);
-    const auto op = make_operator(5, 5, rng);
+    const auto op = make_test_operator<DB>(5, 5, rng);
     Lpg method = make_method(op, 3, 2, shared, false, 17);
-    const auto y = random_tensor<DB>(op.range_shape(2), rng);
-    const auto u0 = random_tensor<DB>(op.domain_shape(2), rng);
-    const auto t = random_tensor<DB>(op.domain_shape(2), rng);
+    const auto y = normal_tensor<DB>(op.range_shape(2), rng);
+    const auto u0 = normal_tensor<DB>(op.domain_shape(2), rng);
+    const auto t = normal_tensor<DB>(op.domain_shape(2), rng);
 
     Lpg::context ctx;
     const auto u = method.forward(y, u0, ctx);
@@ -188,43 +146,32 @@ TEST_CASE("reverse mode of the whole unrolled method matches central differences
     DB::tensor_type du0;
     const auto dy = method.backward(ctx, DB::subtract(u, t), &du0);
 
-    const double eps = 1e-6;
-    double worst = 0.0;
-    auto check = [&](double analytic, double& entry, auto&& loss) {
-      const double saved = entry;
-      entry = saved + eps;
-      const double lp = loss();
-      entry = saved - eps;
-      const double lm = loss();
-      entry = saved;
-      const double numeric = (lp - lm) / (2 * eps);
-      worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
-    };
+    eqr::testing::CentralDifferenceCheck fd;
     int checked = 0;
     method.visit_parameters("lpg", [&](const std::string&, eqr::nn::Parameter<DB>& p) {
       for (std::size_t k = 0; k < p.value.size(); k += 7) {
-        check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, u0, t); });
+        fd.check(p.grad.data()[k], p.value.data()[k], [&] { return loss_of(method, y, u0, t); });
         ++checked;
       }
     });
     auto y_var = y;
     for (std::size_t k = 0; k < y_var.size(); k += 5)
-      check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, u0, t); });
+      fd.check(dy.data()[k], y_var.data()[k], [&] { return loss_of(method, y_var, u0, t); });
     auto u0_var = u0;
     for (std::size_t k = 0; k < u0_var.size(); k += 3)
-      check(du0.data()[k], u0_var.data()[k], [&] { return loss_of(method, y, u0_var, t); });
+      fd.check(du0.data()[k], u0_var.data()[k], [&] { return loss_of(method, y, u0_var, t); });
     CHECK(checked > 20);
-    CHECK(worst < 1e-6);
+    CHECK(fd.worst < 1e-6);
   }
 }
 
 TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored forward pass") {
   eqr::Random rng(5);
-  const auto op = make_operator(6, 6, rng);
+  const auto op = make_test_operator<DB>(6, 6, rng);
   Lpg stored = make_method(op, 4, 3, false, false, 23);
   Lpg recomputed = make_method(op, 4, 3, false, true, 23);
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
-  const auto t = random_tensor<DB>(op.domain_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
+  const auto t = normal_tensor<DB>(op.domain_shape(1), rng);
   Lpg::context c1, c2;
   const auto u1 = stored.forward(y, c1);
   const auto u2 = recomputed.forward(y, c2);
@@ -244,13 +191,13 @@ TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored
 
 TEST_CASE("the normalised method does not depend on the operator's units") {
   eqr::Random rng(8);
-  auto op = make_operator(5, 7, rng);
+  auto op = make_test_operator<DB>(5, 7, rng);
   Lpg a = make_method(op, 3, 2, false, false, 31);
   auto scaled = op;
   scaled.alpha = 1000.0;  // e.g. pixel units instead of metres: A → 1000·A, y → 1000·y
   Lpg b = make_method(scaled, 3, 2, false, false, 31);
   CHECK(b.operator_norm() == doctest::Approx(1000.0 * a.operator_norm()).epsilon(1e-6));
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
   auto y_scaled = y;
   DB::scale(y_scaled, 1000.0);
   const auto ua = DB::to_host(a.forward(y));
@@ -262,7 +209,7 @@ TEST_CASE("the normalised method does not depend on the operator's units") {
 
 TEST_CASE("parameters are named per iteration, or once when the weights are shared") {
   eqr::Random rng(1);
-  const auto op = make_operator(4, 4, rng);
+  const auto op = make_test_operator<DB>(4, 4, rng);
   Lpg separate = make_method(op, 2, 1, false, false, 2);
   Lpg shared = make_method(op, 2, 1, true, false, 2);
   std::vector<std::string> n1, n2;
@@ -276,7 +223,7 @@ TEST_CASE("parameters are named per iteration, or once when the weights are shar
 
 TEST_CASE("bad configurations are rejected with messages naming expected and found") {
   eqr::Random rng(4);
-  const auto op = make_operator(4, 4, rng);
+  const auto op = make_test_operator<DB>(4, 4, rng);
   auto nets = [&](std::size_t count, std::size_t out) {
     std::vector<TinyNet<DB>> v;
     for (std::size_t i = 0; i < count; ++i) v.emplace_back(4, 3, out, rng);
@@ -288,7 +235,7 @@ TEST_CASE("bad configurations are rejected with messages naming expected and fou
                        eqr::value_error);
   CHECK_THROWS_WITH_AS(Lpg(op, 1.0, 2, nets(3, 3), opts), doctest::Contains("2 channels, found 1"), eqr::shape_error);
   Lpg wrong_out(op, 1.0, 1, nets(3, 4), opts);
-  const auto y = random_tensor<DB>(op.range_shape(1), rng);
+  const auto y = normal_tensor<DB>(op.range_shape(1), rng);
   CHECK_THROWS_WITH_AS((void)wrong_out.forward(y), doctest::Contains("to output 1×3×4×4 ([u, s]), found 1×4×4×4"),
                        eqr::shape_error);
 }
@@ -304,19 +251,13 @@ TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot
     for (int i = 0; i < 4; ++i) nets.emplace_back(2 + 3, 6, 1 + 3, rng, symmetric);
     return Method(op, 1.0, 1, std::move(nets), eqr::LearnedProximalGradientOptions().iterations(4).memory(3));
   };
-  auto rot90 = [](const FB::tensor_type& x) {  // counter-clockwise, as numpy.rot90: out[i][j] = in[j][n−1−i]
-    FB::tensor_type r = FB::zeros(FB::shape(x));
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) r(0, 0, i, j) = x(0, 0, j, n - 1 - i);
-    return r;
-  };
   eqr::Random rng(9);
-  const auto y = random_tensor<FB>({1, 1, n, n}, rng);
+  const auto y = normal_tensor<FB>({1, 1, n, n}, rng);
   for (const bool symmetric : {true, false}) {
     CAPTURE(symmetric);
     const Method method = make(symmetric);
-    const auto a = FB::to_host(rot90(method.forward(y)));
-    const auto b = FB::to_host(method.forward(rot90(y)));
+    const auto a = FB::to_host(eqr::testing::rot90<FB>(method.forward(y)));
+    const auto b = FB::to_host(method.forward(eqr::testing::rot90<FB>(y)));
     double err = 0.0, scale = 0.0;
     for (std::size_t k = 0; k < a.size(); ++k) {
       err = std::max(err, static_cast<double>(std::abs(a[k] - b[k])));

@@ -11,13 +11,13 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 #include "eqr/backends/cpu/training.hpp"
+
+#include "../support/learned_helpers.hpp"
 
 namespace {
 
@@ -48,14 +48,7 @@ std::vector<std::vector<float>> parameters_of(eqr::OrdinaryProx<FB>& net) {
   return out;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& name)
-      : path(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using eqr::testing::TempDir;
 
 /// A pair source that raises SIGINT (as Ctrl-C would) when pair `trigger_call`-th is requested.
 struct InterruptingSource {
