@@ -7,9 +7,6 @@
 // with glibc's mallinfo2 relative to before the pass).
 #include <benchmark/benchmark.h>
 
-#include <malloc.h>
-
-#include <ctime>
 #include <vector>
 
 #include "eqr/algorithms/learned_prox_network.hpp"
@@ -18,6 +15,7 @@
 #include "eqr/groups/groups.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/operators/radon.hpp"
+#include "unrolled_step.hpp"
 
 namespace {
 
@@ -25,14 +23,6 @@ using B = eqr::cpu::CpuBackend<float>;
 using Op = eqr::Radon<float>;
 constexpr std::size_t n = 64;
 constexpr int iterations = 8;
-
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double heap_in_use() { return static_cast<double>(mallinfo2().uordblks); }
 
 template <class Net, class Make>
 void run_step(benchmark::State& state, Make&& make, bool checkpointing, bool train) {
@@ -43,22 +33,7 @@ void run_step(benchmark::State& state, Make&& make, bool checkpointing, bool tra
                                                 eqr::LearnedProximalGradientOptions().iterations(iterations).memory(5)
                                                     .checkpointing(checkpointing));
   eqr::Random rng(1);
-  auto y = eqr::random_normal<float>(op.range_shape(1), rng);
-  const double c0 = cpu_seconds();
-  double held = 0;
-  for (auto _ : state) {
-    if (train) {
-      typename decltype(lpg)::context ctx;
-      const double before = heap_in_use();
-      auto u = lpg.forward(y, ctx);
-      held = heap_in_use() - before;
-      benchmark::DoNotOptimize(lpg.backward(ctx, u));
-    } else {
-      benchmark::DoNotOptimize(lpg.forward(y));
-    }
-  }
-  state.counters["cpu_ms"] = 1e3 * (cpu_seconds() - c0) / static_cast<double>(state.iterations());
-  if (train) state.counters["held_MiB"] = held / (1024.0 * 1024.0);
+  eqr::bench::time_unrolled_method(state, lpg, eqr::random_normal<float>(op.range_shape(1), rng), train);
 }
 
 void ordinary(benchmark::State& state, bool checkpointing, bool train) {

@@ -8,15 +8,12 @@
 // mallinfo2 relative to before the pass).
 #include <benchmark/benchmark.h>
 
-#include <malloc.h>
-
-#include <ctime>
-
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/operators/radon.hpp"
+#include "unrolled_step.hpp"
 
 namespace {
 
@@ -24,33 +21,10 @@ using B = eqr::cpu::CpuBackend<float>;
 using Op = eqr::Radon<float>;
 constexpr std::size_t n = 64;
 
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double heap_in_use() { return static_cast<double>(mallinfo2().uordblks); }
-
 template <class Method>
 void run_step(benchmark::State& state, Method& lpd, const Op& op, bool train) {
   eqr::Random rng(1);
-  auto y = eqr::random_normal<float>(op.range_shape(1), rng);
-  const double c0 = cpu_seconds();
-  double held = 0;
-  for (auto _ : state) {
-    if (train) {
-      typename Method::context ctx;
-      const double before = heap_in_use();
-      auto u = lpd.forward(y, ctx);
-      held = heap_in_use() - before;
-      benchmark::DoNotOptimize(lpd.backward(ctx, u));
-    } else {
-      benchmark::DoNotOptimize(lpd.forward(y));
-    }
-  }
-  state.counters["cpu_ms"] = 1e3 * (cpu_seconds() - c0) / static_cast<double>(state.iterations());
-  if (train) state.counters["held_MiB"] = held / (1024.0 * 1024.0);
+  eqr::bench::time_unrolled_method(state, lpd, eqr::random_normal<float>(op.range_shape(1), rng), train);
 }
 
 eqr::LearnedPrimalDualOptions options(bool checkpointing) {
