@@ -7,11 +7,20 @@
 // All backends start from the same weights (the CPU model's, copied by name), and the relative difference
 // of their reconstructions is printed as a sanity check.
 //
-// Usage: bench_torch_learned [--quick] [--reps N] [--sizes 128,320] [--no-cpu-backend]
+// Usage: bench_torch_learned [--quick] [--reps N] [--sizes 128,320] [--no-cpu-backend] [--omp-default]
 //   --quick: one timed repetition per case and no warm-up (bounds a CPU run at 320²); otherwise best of N
 //   (default 3) after one warm-up. EQR_NUM_THREADS caps the threads of both CPU backends.
 // Before the network rows, each size also times the parts: one 96→96 3×3 convolution (replicate padding)
 // forward / data gradient / weight gradient, and one Radon apply + adjoint, per backend.
+//
+// OpenMP wait policy: LibTorch's intra-op pool is libgomp, whose idle threads spin-wait after every
+// parallel region. On cores shared with oneTBB's workers and with other processes (2 vCPUs, load > 2)
+// a spinning or descheduled thread stalls each of the many small LibTorch operators of a forward
+// pass; measured at 128² under two extra busy processes, torch-cpu inference took 890–1220 ms of
+// process CPU time (unloaded: ~400) and 2.3–2.6× the CPU backend's wall time with libgomp's default, and
+// 340–365 ms and 0.7–1.2× with OMP_WAIT_POLICY=PASSIVE. libgomp reads the policy
+// once when it is loaded, so unless OMP_WAIT_POLICY is already set the benchmark sets it to PASSIVE and
+// re-executes itself; --omp-default keeps libgomp's default (a bounded spin) to measure it.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -25,6 +34,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
@@ -205,6 +216,12 @@ void print_row(const char* backend, std::size_t n, const Timing& t, double peak)
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool omp_default = false;
+  for (int i = 1; i < argc; ++i) omp_default = omp_default || std::strcmp(argv[i], "--omp-default") == 0;
+  if (!omp_default && std::getenv("OMP_WAIT_POLICY") == nullptr) {  // see the file comment; on failure go on
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);
+  }
   int reps = 3;
   bool warmup = true, cpu_backend = true;
   std::vector<std::size_t> sizes = {128, 320};
@@ -215,6 +232,8 @@ int main(int argc, char** argv) {
       warmup = false;
     } else if (a == "--reps" && i + 1 < argc) {
       reps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--omp-default") {
+      // handled above
     } else if (a == "--no-cpu-backend") {
       cpu_backend = false;
     } else if (a == "--sizes" && i + 1 < argc) {
@@ -222,7 +241,9 @@ int main(int argc, char** argv) {
       for (char* s = std::strtok(argv[++i], ","); s != nullptr; s = std::strtok(nullptr, ","))
         sizes.push_back(static_cast<std::size_t>(std::atoi(s)));
     } else {
-      std::fprintf(stderr, "usage: bench_torch_learned [--quick] [--reps N] [--sizes 128,320] [--no-cpu-backend]\n");
+      std::fprintf(stderr,
+                   "usage: bench_torch_learned [--quick] [--reps N] [--sizes 128,320] [--no-cpu-backend]"
+                   " [--omp-default]\n");
       return 2;
     }
   }
@@ -234,6 +255,9 @@ int main(int argc, char** argv) {
   std::printf("CPU: %s; threads: CPU backend %d, LibTorch %d; LibTorch %s\n",
               first_line("lscpu | sed -n 's/^Model name: *//p'").c_str(), threads, at::get_num_threads(),
               TORCH_VERSION);
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("OpenMP wait policy (LibTorch's pool): OMP_WAIT_POLICY=%s\n",
+              policy != nullptr ? policy : "unset (libgomp default)");
   std::printf("GPU: %s\n", cuda ? first_line("nvidia-smi --query-gpu=name --format=csv,noheader").c_str()
                                 : "none (torch::cuda::is_available() is false): CUDA rows skipped");
   const double peak = eqr::bench::measure_peak(threads).wall_gflops;

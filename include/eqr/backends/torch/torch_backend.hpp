@@ -24,6 +24,14 @@
 /// turns it off with `at::globalContext().setAllowTF32CuDNN(false)`, a process-wide LibTorch setting that
 /// this stateless policy leaves to the program.
 ///
+/// CPU threads: LibTorch's intra-op pool is OpenMP (libgomp in Debian's build), whose idle threads spin-wait
+/// after every parallel region. When its threads share cores with oneTBB's workers (the CPU backend, the CPU
+/// projector behind `TorchRadon`) or with other processes, a spinning or descheduled thread stalls each of
+/// the many small operators of a network, and torch-CPU runs 2–3× slower than its unloaded time (measured
+/// on 2 vCPUs under load, benchmarks/results/torch-2026-11-25-epyc-zen4-2vcpu.md). libgomp reads the policy
+/// once, when it is loaded, so programs set `OMP_WAIT_POLICY=PASSIVE` in the environment before they start
+/// (bench_torch_learned re-executes itself with it); this header cannot change it.
+///
 /// Tensors never require gradients: training uses the library's own reverse mode (DESIGN.md §3b), not
 /// LibTorch autograd. The CUDA backend uses device ordinal 0 (`device()` = {cuda, 0}); select the GPU with
 /// CUDA_VISIBLE_DEVICES. LibTorch runs its primitives asynchronously on CUDA; `synchronize()` waits.
@@ -180,7 +188,7 @@ struct TorchBackend {
     switch (phi.kind) {
       case ActivationKind::identity: return clone(x);
       case ActivationKind::relu: return torch::where(x > 0, x, torch::zeros_like(x));
-      case ActivationKind::leaky_relu: return torch::where(x > 0, x, x * p);
+      case ActivationKind::leaky_relu: return torch::leaky_relu(x, p);  // one kernel: x > 0 ? x : x·p
       case ActivationKind::elu: return torch::where(x > 0, x, torch::expm1(x) * p);
       case ActivationKind::tanh: return torch::tanh(x);
     }
@@ -195,7 +203,8 @@ struct TorchBackend {
     switch (phi.kind) {
       case ActivationKind::identity: return clone(dy);
       case ActivationKind::relu: return torch::where(x > 0, dy, torch::zeros_like(dy));
-      case ActivationKind::leaky_relu: return torch::where(x > 0, dy, dy * p);
+      case ActivationKind::leaky_relu:  // one kernel: x > 0 ? dy : dy·p
+        return torch::leaky_relu_backward(dy, x, p, /*self_is_result=*/false);
       case ActivationKind::elu: return torch::where(x > 0, dy, (torch::exp(x) * p) * dy);
       case ActivationKind::tanh: {
         const tensor_type t = torch::tanh(x);
