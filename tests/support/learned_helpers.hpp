@@ -1,8 +1,7 @@
 /// @file tests/support/learned_helpers.hpp
 /// Helpers shared by the tests of the learned methods (learned proximal gradient, learned primal-dual, the
 /// prox networks and the training loop): a small non-square test operator with a known adjoint, seeded
-/// Gaussian tensors and parameters, the batch rot90, a relative difference of tensors, a central-difference
-/// gradient checker, the sinogram rotation rule and a self-removing temporary directory. CPU-backend tests
+/// Gaussian tensors and parameters, the batch rot90, a relative difference of tensors, the sinogram rotation rule and a self-removing temporary directory. CPU-backend tests
 /// only (they index tensors as x(n, c, i, j)).
 #pragma once
 
@@ -20,6 +19,8 @@
 #include "eqr/core/random.hpp"
 #include "eqr/core/shape.hpp"
 #include "eqr/nn/parameter.hpp"
+
+#include "finite_differences.hpp"
 
 namespace eqr::testing {
 
@@ -116,28 +117,6 @@ typename B::tensor_type rotate_sinogram(const typename B::tensor_type& y) {
       r(0, 0, a, d) = a >= A / 2 ? y(0, 0, a - A / 2, d) : y(0, 0, a + A / 2, D - 1 - d);
   return r;
 }
-
-/// A checker of reverse-mode derivatives against central differences (L(v + ε) − L(v − ε)) / 2ε in double:
-/// `check(analytic, entry, loss)` perturbs `entry` in place, restores it, and keeps the worst error
-/// |numeric − analytic| / max(1, |numeric|) over all checked entries in `worst`.
-struct CentralDifferenceCheck {
-  double eps = 1e-6;
-  double worst = 0.0;
-  int count = 0;
-
-  template <class Loss>
-  void check(double analytic, double& entry, Loss&& loss) {
-    const double saved = entry;
-    entry = saved + eps;
-    const double lp = loss();
-    entry = saved - eps;
-    const double lm = loss();
-    entry = saved;
-    const double numeric = (lp - lm) / (2 * eps);
-    worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
-    ++count;
-  }
-};
 
 /// A fresh directory under the system's temporary directory (name_<pid>), removed again on destruction.
 struct TempDir {

@@ -1,5 +1,6 @@
-// The CPU convolution engine (forward, backward-data, backward-weights, bias) against a slow direct
-// reference written here, against central finite differences in double, and as adjoints.
+// The CPU convolution engine (forward, backward-data, backward-weights, bias) against the slow direct
+// reference of tests/support/conv_reference.hpp, against central finite differences in double, and as
+// adjoints.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,104 +12,18 @@
 #include "eqr/backends/cpu/conv/im2col_microkernel.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 
+#include "../support/conv_reference.hpp"
+
 namespace {
 
 using eqr::Padding;
 using eqr::Shape4;
 
-/// Uniform random values in [−1, 1) from a fixed seed.
-template <class T>
-std::vector<T> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  std::vector<T> v(n);
-  for (auto& x : v) x = static_cast<T>(u(rng));
-  return v;
-}
-
-/// Slow direct reference for all three passes, in double, straight from the definitions.
-struct Reference {
-  Shape4 xs;
-  std::size_t c_out, k;
-  Padding pad;
-
-  std::size_t r() const { return k / 2; }
-  std::size_t xi(std::size_t n, std::size_t c, std::size_t i, std::size_t j) const {
-    return ((n * xs.c + c) * xs.h + i) * xs.w + j;
-  }
-  std::size_t yi(std::size_t n, std::size_t o, std::size_t i, std::size_t j) const {
-    return ((n * c_out + o) * xs.h + i) * xs.w + j;
-  }
-  std::size_t wi(std::size_t o, std::size_t c, std::size_t a, std::size_t b) const {
-    return ((o * xs.c + c) * k + a) * k + b;
-  }
-  /// The pixel index that tap (i + a − r, j + b − r) reads, or false if it reads a zero.
-  bool source(std::size_t i, std::size_t a, std::size_t j, std::size_t b, std::size_t& si, std::size_t& sj) const {
-    const long ii = static_cast<long>(i + a) - static_cast<long>(r());
-    const long jj = static_cast<long>(j + b) - static_cast<long>(r());
-    const long h = static_cast<long>(xs.h), w = static_cast<long>(xs.w);
-    if (pad == Padding::zeros && (ii < 0 || ii >= h || jj < 0 || jj >= w)) return false;
-    si = static_cast<std::size_t>(std::clamp(ii, 0L, h - 1));
-    sj = static_cast<std::size_t>(std::clamp(jj, 0L, w - 1));
-    return true;
-  }
-  /// Calls f(x index, y index, w index) for every multiply-add of the convolution.
-  template <class F>
-  void for_each_tap(F f) const {
-    for (std::size_t n = 0; n < xs.n; ++n)
-      for (std::size_t o = 0; o < c_out; ++o)
-        for (std::size_t i = 0; i < xs.h; ++i)
-          for (std::size_t j = 0; j < xs.w; ++j)
-            for (std::size_t c = 0; c < xs.c; ++c)
-              for (std::size_t a = 0; a < k; ++a)
-                for (std::size_t b = 0; b < k; ++b) {
-                  std::size_t si = 0, sj = 0;
-                  if (source(i, a, j, b, si, sj)) f(xi(n, c, si, sj), yi(n, o, i, j), wi(o, c, a, b));
-                }
-  }
-  template <class T>
-  std::vector<double> forward(const std::vector<T>& x, const std::vector<T>& w, const std::vector<T>* bias = nullptr) const {
-    std::vector<double> y(xs.n * c_out * xs.h * xs.w, 0.0);
-    for_each_tap([&](std::size_t p, std::size_t q, std::size_t s) { y[q] += double(w[s]) * double(x[p]); });
-    if (bias)
-      for (std::size_t q = 0; q < y.size(); ++q) y[q] += double((*bias)[(q / (xs.h * xs.w)) % c_out]);
-    return y;
-  }
-  template <class T>
-  std::vector<double> backward_data(const std::vector<T>& dy, const std::vector<T>& w) const {
-    std::vector<double> dx(xs.numel(), 0.0);
-    for_each_tap([&](std::size_t p, std::size_t q, std::size_t s) { dx[p] += double(w[s]) * double(dy[q]); });
-    return dx;
-  }
-  template <class T>
-  std::vector<double> backward_weights(const std::vector<T>& x, const std::vector<T>& dy) const {
-    std::vector<double> dw(c_out * xs.c * k * k, 0.0);
-    for_each_tap([&](std::size_t p, std::size_t q, std::size_t s) { dw[s] += double(dy[q]) * double(x[p]); });
-    return dw;
-  }
-};
-
-/// max |a − b| / max(max |b|, 1e-30).
-template <class T>
-double relative_error(const std::vector<T>& a, const std::vector<double>& b) {
-  REQUIRE(a.size() == b.size());
-  double diff = 0.0, scale = 1e-30;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, std::abs(double(a[i]) - b[i]));
-    scale = std::max(scale, std::abs(b[i]));
-  }
-  return diff / scale;
-}
-
-template <class T>
-double tolerance() {
-  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
-}
-
-struct Case {
-  Shape4 x;
-  std::size_t c_out, k;
-};
+using eqr::testing::suite::DirectConv;
+using eqr::testing::suite::random_values;
+using eqr::testing::suite::relative_error;
+using eqr::testing::suite::tolerance;
+using Case = eqr::testing::suite::ConvCase;
 
 // Odd kernel sizes 1, 3, 5; non-square images; N > 1; C_in ≠ C_out; images smaller than the kernel (and
 // thinner than its radius, replicate's small-image path); channel counts and widths that are not multiples
@@ -142,12 +57,12 @@ TEST_CASE_TEMPLATE("conv2d forward, backward-data, backward-weights and bias mat
       const auto gv = random_values<T>(ys.numel(), seed++);
       const auto x = B::from_host(cs.x, xv), w = B::from_host(ws, wv), b = B::from_host(eqr::bias_shape(cs.c_out), bv);
       const auto g = B::from_host(ys, gv);
-      const Reference ref{cs.x, cs.c_out, cs.k, pad};
+      const DirectConv ref{cs.x, cs.c_out, cs.k, pad};
 
       const auto y = B::conv2d(x, w, pad);
       CHECK(B::shape(y) == ys);
       CHECK(relative_error(B::to_host(y), ref.forward(xv, wv)) < tolerance<T>());
-      CHECK(relative_error(B::to_host(B::conv2d(x, w, b, pad)), ref.forward(xv, wv, &bv)) < tolerance<T>());
+      CHECK(relative_error(B::to_host(B::conv2d(x, w, b, pad)), ref.forward(xv, wv, bv)) < tolerance<T>());
 
       const auto dx = B::conv2d_backward_data(g, w, pad);
       CHECK(B::shape(dx) == cs.x);
@@ -172,7 +87,7 @@ TEST_CASE_TEMPLATE("the im2col tiling does not change the result", B, EQR_CONV_B
   const auto xv = random_values<T>(xs.numel(), 7), wv = random_values<T>(ws.numel(), 8);
   const auto gv = random_values<T>(xs.n * ws.n * xs.plane(), 9);
   for (Padding pad : {Padding::zeros, Padding::replicate}) {
-    const Reference ref{xs, ws.n, ws.h, pad};
+    const DirectConv ref{xs, ws.n, ws.h, pad};
     const auto y_ref = ref.forward(xv, wv);
     const auto dx_ref = ref.backward_data(gv, wv);
     const auto dw_ref = ref.backward_weights(xv, gv);
@@ -193,38 +108,9 @@ TEST_CASE_TEMPLATE("the im2col tiling does not change the result", B, EQR_CONV_B
 TEST_CASE_TEMPLATE("backward passes equal central finite differences in double (both paddings, k = 1, 3, 5)", B,
                    eqr::cpu::CpuBackend<double, eqr::cpu::Im2colGemm>,
                    eqr::cpu::CpuBackend<double, eqr::cpu::Im2colMicrokernel>) {
-  const double eps = 1e-3;
-  unsigned seed = 100;
-  for (const Case& cs : {Case{{2, 2, 5, 6}, 3, 3}, Case{{1, 3, 4, 7}, 2, 5}, Case{{2, 2, 3, 5}, 2, 1},
-                         Case{{1, 2, 3, 8}, 2, 5}, Case{{1, 2, 9, 8}, 3, 5}, Case{{1, 2, 6, 1}, 2, 5}}) {
-    for (Padding pad : {Padding::zeros, Padding::replicate}) {
-      CAPTURE(eqr::to_string(cs.x));
-      CAPTURE(std::string(eqr::name(pad)));
-      const Shape4 ws{cs.c_out, cs.x.c, cs.k, cs.k}, ys{cs.x.n, cs.c_out, cs.x.h, cs.x.w};
-      auto xv = random_values<double>(cs.x.numel(), seed++);
-      auto wv = random_values<double>(ws.numel(), seed++);
-      const auto g = B::from_host(ys, random_values<double>(ys.numel(), seed++));
-      // L(x, w) = ⟨conv2d(x, w), g⟩, so ∂L/∂x = backward_data(g) and ∂L/∂w = backward_weights(x, g).
-      auto loss = [&] { return B::dot(B::conv2d(B::from_host(cs.x, xv), B::from_host(ws, wv), pad), g); };
-      auto central = [&](std::vector<double>& v) {
-        std::vector<double> d(v.size());
-        for (std::size_t i = 0; i < v.size(); ++i) {
-          const double keep = v[i];
-          v[i] = keep + eps;
-          const double up = loss();
-          v[i] = keep - eps;
-          const double down = loss();
-          v[i] = keep;
-          d[i] = (up - down) / (2 * eps);
-        }
-        return d;
-      };
-      const auto dx = B::to_host(B::conv2d_backward_data(g, B::from_host(ws, wv), pad));
-      const auto dw = B::to_host(B::conv2d_backward_weights(B::from_host(cs.x, xv), g, cs.k, pad));
-      CHECK(relative_error(dx, central(xv)) <= 1e-6);
-      CHECK(relative_error(dw, central(wv)) <= 1e-6);
-    }
-  }
+  eqr::testing::suite::check_conv_backward_by_central_differences<B>(
+      {Case{{2, 2, 5, 6}, 3, 3}, Case{{1, 3, 4, 7}, 2, 5}, Case{{2, 2, 3, 5}, 2, 1}, Case{{1, 2, 3, 8}, 2, 5},
+       Case{{1, 2, 9, 8}, 3, 5}, Case{{1, 2, 6, 1}, 2, 5}});
 }
 
 TEST_CASE("replicate backward-data adds the gradient of clamped taps onto the border pixels (hand example)") {
