@@ -58,35 +58,53 @@ struct Activation {
   return "unknown";
 }
 
+/// φ(x) for an activation of kind K with parameter p (see the table at `Activation`): the kind is a
+/// compile-time constant, so elementwise loops over it vectorise (`visit_kind` picks K once per tensor).
+template <ActivationKind K, std::floating_point T>
+[[nodiscard]] inline T activate_kind(T p, T x) noexcept {
+  if constexpr (K == ActivationKind::identity) return x;
+  else if constexpr (K == ActivationKind::relu) return x > T(0) ? x : T(0);
+  else if constexpr (K == ActivationKind::leaky_relu) return x > T(0) ? x : p * x;
+  else if constexpr (K == ActivationKind::elu) return x > T(0) ? x : p * std::expm1(x);
+  else return std::tanh(x);
+}
+
+/// φ'(x) for an activation of kind K with parameter p, evaluated at the input x.
+template <ActivationKind K, std::floating_point T>
+[[nodiscard]] inline T activate_kind_derivative(T p, T x) noexcept {
+  if constexpr (K == ActivationKind::identity) return T(1);
+  else if constexpr (K == ActivationKind::relu) return x > T(0) ? T(1) : T(0);
+  else if constexpr (K == ActivationKind::leaky_relu) return x > T(0) ? T(1) : p;
+  else if constexpr (K == ActivationKind::elu) return x > T(0) ? T(1) : p * std::exp(x);
+  else {
+    const T t = std::tanh(x);
+    return T(1) - t * t;
+  }
+}
+
+/// Calls `f.template operator()<K>()` with the activation's kind as the compile-time constant K.
+template <class F>
+decltype(auto) visit_kind(const Activation& a, F&& f) {
+  switch (a.kind) {
+    case ActivationKind::identity: return f.template operator()<ActivationKind::identity>();
+    case ActivationKind::relu: return f.template operator()<ActivationKind::relu>();
+    case ActivationKind::leaky_relu: return f.template operator()<ActivationKind::leaky_relu>();
+    case ActivationKind::elu: return f.template operator()<ActivationKind::elu>();
+    case ActivationKind::tanh: break;
+  }
+  return f.template operator()<ActivationKind::tanh>();
+}
+
 /// φ(x) for the activation `a` (see the table at `Activation`).
 template <std::floating_point T>
 [[nodiscard]] inline T activate(const Activation& a, T x) noexcept {
-  const T p = static_cast<T>(a.parameter);
-  switch (a.kind) {
-    case ActivationKind::identity: return x;
-    case ActivationKind::relu: return x > T(0) ? x : T(0);
-    case ActivationKind::leaky_relu: return x > T(0) ? x : p * x;
-    case ActivationKind::elu: return x > T(0) ? x : p * std::expm1(x);
-    case ActivationKind::tanh: return std::tanh(x);
-  }
-  return x;
+  return visit_kind(a, [&]<ActivationKind K>() { return activate_kind<K>(static_cast<T>(a.parameter), x); });
 }
 
 /// φ'(x) for the activation `a`, evaluated at the input x (see the table at `Activation`).
 template <std::floating_point T>
 [[nodiscard]] inline T activate_derivative(const Activation& a, T x) noexcept {
-  const T p = static_cast<T>(a.parameter);
-  switch (a.kind) {
-    case ActivationKind::identity: return T(1);
-    case ActivationKind::relu: return x > T(0) ? T(1) : T(0);
-    case ActivationKind::leaky_relu: return x > T(0) ? T(1) : p;
-    case ActivationKind::elu: return x > T(0) ? T(1) : p * std::exp(x);
-    case ActivationKind::tanh: {
-      const T t = std::tanh(x);
-      return T(1) - t * t;
-    }
-  }
-  return T(1);
+  return visit_kind(a, [&]<ActivationKind K>() { return activate_kind_derivative<K>(static_cast<T>(a.parameter), x); });
 }
 
 /// Throws value_error unless the activation's parameter is finite (and α > 0 for ELU).

@@ -133,12 +133,16 @@ struct CpuBackend {
   /// φ(x) elementwise.
   static tensor_type activation_forward(const tensor_type& x, const Activation& phi) {
     expect_valid(phi);
-    return map(x, [phi](T v) { return activate(phi, v); });
+    const T p = static_cast<T>(phi.parameter);
+    return visit_kind(phi, [&]<ActivationKind K>() { return map(x, [p](T v) { return activate_kind<K>(p, v); }); });
   }
   /// φ'(x) ⊙ dy elementwise (x is the forward input).
   static tensor_type activation_backward(const tensor_type& x, const tensor_type& dy, const Activation& phi) {
     expect_valid(phi);
-    return zip(x, dy, "activation_backward", [phi](T v, T g) { return activate_derivative(phi, v) * g; });
+    const T p = static_cast<T>(phi.parameter);
+    return visit_kind(phi, [&]<ActivationKind K>() {
+      return zip(x, dy, "activation_backward", [p](T v, T g) { return activate_kind_derivative<K>(p, v) * g; });
+    });
   }
   /// a + b.
   static tensor_type add(const tensor_type& a, const tensor_type& b) {
