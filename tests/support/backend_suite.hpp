@@ -307,6 +307,8 @@ TEST_CASE_TEMPLATE_DEFINE("replicate backward-data adds clamped taps onto the bo
   // Zero padding drops those taps.
   CHECK(B::to_host(B::conv2d_backward_data(B::from_host({1, 1, 1, 3}, left), w, Padding::zeros)) ==
         std::vector<T>{1, 1, 0});
+  CHECK(B::to_host(B::conv2d_backward_data(B::from_host({1, 1, 1, 3}, right), w, Padding::zeros)) ==
+        std::vector<T>{0, 1, 1});
   // The weight gradient of the same example: dw[a, b] = Σ_j dy_j x̃(a − 1, j + b − 1) with x = (1, 2, 3),
   // dy = (1, 0, 0): the taps at j = 0 read (x0, x0, x1) in every row, so dw = [[1, 1, 2]] × 3 rows.
   const auto x = B::from_host({1, 1, 1, 3}, std::vector<T>{1, 2, 3});
