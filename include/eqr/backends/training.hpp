@@ -34,6 +34,34 @@ struct AdamStep {
   double bias_correction2 = 1;  ///< c2 = 1 − β2ᵗ
 };
 
+/// The scalars of one Adam step in the parameters' type T, in the form every backend's fused update uses:
+/// g ← ∇ + l2·θ;  m ← b1·m + one_b1·g;  v ← b2·v + one_b2·g²;  θ ← shrink·θ − step·m / (√(v·inv_c2) + eps).
+template <std::floating_point T>
+struct AdamScalars {
+  T b1, b2, one_b1, one_b2, eps;
+  T l2;      ///< λ for L2 weight decay, 0 for AdamW
+  T shrink;  ///< 1 − lr·λ for AdamW, 1 otherwise
+  T step;    ///< lr / c1
+  T inv_c2;  ///< 1 / c2
+
+  explicit AdamScalars(const AdamStep& s)
+      : b1(static_cast<T>(s.beta1)), b2(static_cast<T>(s.beta2)), one_b1(static_cast<T>(1.0 - s.beta1)),
+        one_b2(static_cast<T>(1.0 - s.beta2)), eps(static_cast<T>(s.eps)),
+        l2(s.decoupled ? T(0) : static_cast<T>(s.weight_decay)),
+        shrink(s.decoupled ? static_cast<T>(1.0 - s.lr * s.weight_decay) : T(1)),
+        step(static_cast<T>(s.lr / s.bias_correction1)), inv_c2(static_cast<T>(1.0 / s.bias_correction2)) {}
+};
+
+/// Checks that Adam's moments and the gradient have the parameter's shape (shape_error naming which differs).
+template <TensorBackend B>
+void expect_adam_shapes(const typename B::tensor_type& value, const typename B::tensor_type& m,
+                        const typename B::tensor_type& v, const typename B::tensor_type& grad) {
+  const Shape4 shape = B::shape(value);
+  expect_same_shape(shape, B::shape(m), "adam_update (first moment)");
+  expect_same_shape(shape, B::shape(v), "adam_update (second moment)");
+  expect_same_shape(shape, B::shape(grad), "adam_update (gradient)");
+}
+
 /// The scalars of one SGD step with momentum (PyTorch's `torch.optim.SGD`, dampening 0):
 ///
 ///     g ← ∇ + λ θ;   b ← μ b + g (b = g at the first step);   θ ← θ − lr · (nesterov ? g + μ b : b).

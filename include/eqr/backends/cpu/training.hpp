@@ -21,26 +21,18 @@ struct training_primitives<cpu::CpuBackend<T, K>> {
 
   /// One Adam step on (θ, m, v) with gradient g, in place.
   static void adam_update(tensor& value, tensor& m, tensor& v, const tensor& grad, const AdamStep& s) {
-    const Shape4 shape = backend::shape(value);
-    expect_same_shape(shape, backend::shape(m), "adam_update (first moment)");
-    expect_same_shape(shape, backend::shape(v), "adam_update (second moment)");
-    expect_same_shape(shape, backend::shape(grad), "adam_update (gradient)");
-    const T b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2), eps = static_cast<T>(s.eps);
-    const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
-    const T l2 = s.decoupled ? T(0) : static_cast<T>(s.weight_decay);
-    const T shrink = s.decoupled ? static_cast<T>(1.0 - s.lr * s.weight_decay) : T(1);
-    const T step = static_cast<T>(s.lr / s.bias_correction1);
-    const T inv_c2 = static_cast<T>(1.0 / s.bias_correction2);
+    expect_adam_shapes<backend>(value, m, v, grad);
+    const AdamScalars<T> a(s);
     T* p = value.data();
     T* mp = m.data();
     T* vp = v.data();
     const T* gp = grad.data();
     cpu::parallel_chunks(value.size(), [&](std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) {
-        const T g = gp[i] + l2 * p[i];
-        mp[i] = b1 * mp[i] + one_b1 * g;
-        vp[i] = b2 * vp[i] + one_b2 * g * g;
-        p[i] = shrink * p[i] - step * mp[i] / (std::sqrt(vp[i] * inv_c2) + eps);
+        const T g = gp[i] + a.l2 * p[i];
+        mp[i] = a.b1 * mp[i] + a.one_b1 * g;
+        vp[i] = a.b2 * vp[i] + a.one_b2 * g * g;
+        p[i] = a.shrink * p[i] - a.step * mp[i] / (std::sqrt(vp[i] * a.inv_c2) + a.eps);
       }
     });
   }

@@ -27,22 +27,14 @@ struct training_primitives<libtorch::TorchBackend<T, D>> {
   /// g ← ∇ + λθ (L2 only); m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
   /// θ ← shrink·θ − (lr / c1) · m / (√(v / c2) + ε), shrink = 1 − lr·λ for AdamW and 1 otherwise.
   static void adam_update(tensor& value, tensor& m, tensor& v, const tensor& grad, const AdamStep& s) {
-    const Shape4 shape = backend::shape(value);
-    expect_same_shape(shape, backend::shape(m), "adam_update (first moment)");
-    expect_same_shape(shape, backend::shape(v), "adam_update (second moment)");
-    expect_same_shape(shape, backend::shape(grad), "adam_update (gradient)");
-    const T b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2), eps = static_cast<T>(s.eps);
-    const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
-    const T l2 = s.decoupled ? T(0) : static_cast<T>(s.weight_decay);
-    const T shrink = s.decoupled ? static_cast<T>(1.0 - s.lr * s.weight_decay) : T(1);
-    const T step = static_cast<T>(s.lr / s.bias_correction1);
-    const T inv_c2 = static_cast<T>(1.0 / s.bias_correction2);
-    const tensor g = l2 != T(0) ? grad + value * l2 : grad;
-    m.mul_(b1).add_(g, one_b1);
-    v.mul_(b2).addcmul_(g, g, one_b2);
-    const tensor denominator = (v * inv_c2).sqrt_().add_(eps);
-    if (shrink != T(1)) value.mul_(shrink);
-    value.addcdiv_(m, denominator, -step);
+    expect_adam_shapes<backend>(value, m, v, grad);
+    const AdamScalars<T> a(s);
+    const tensor g = a.l2 != T(0) ? grad + value * a.l2 : grad;
+    m.mul_(a.b1).add_(g, a.one_b1);
+    v.mul_(a.b2).addcmul_(g, g, a.one_b2);
+    const tensor denominator = (v * a.inv_c2).sqrt_().add_(a.eps);
+    if (a.shrink != T(1)) value.mul_(a.shrink);
+    value.addcdiv_(m, denominator, -a.step);
   }
 
   /// One SGD-with-momentum step on (θ, b) with gradient g, in place:
