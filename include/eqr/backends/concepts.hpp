@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "eqr/config.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/core/padding.hpp"
 #include "eqr/core/shape.hpp"
@@ -119,6 +120,27 @@ concept TensorBackend =
       { B::dot(x, x) } -> std::same_as<double>;
       { B::squared_norm(x) } -> std::same_as<double>;
     };
+
+namespace detail {
+/// `split_channels` written once for every backend through its `shape` and `slice_channels`: x cut along C
+/// into consecutive parts of `counts` channels; shape_error unless Σ counts = C.
+template <class B>
+std::vector<typename B::tensor_type> split_channels_by_slices(const typename B::tensor_type& x,
+                                                              std::span<const std::size_t> counts) {
+  std::size_t total = 0;
+  for (std::size_t c : counts) total += c;
+  EQR_EXPECTS(total == B::shape(x).c, shape_error, "split_channels: expected parts summing to the ", B::shape(x).c,
+              " channels of ", B::shape(x), ", found a sum of ", total);
+  std::vector<typename B::tensor_type> parts;
+  parts.reserve(counts.size());
+  std::size_t c0 = 0;
+  for (std::size_t c : counts) {
+    parts.push_back(B::slice_channels(x, c0, c));
+    c0 += c;
+  }
+  return parts;
+}
+}  // namespace detail
 
 /// `TensorBackendOf<B, T>`: B is a tensor backend whose scalar type is T.
 template <class B, class T>

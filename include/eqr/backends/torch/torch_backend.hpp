@@ -263,18 +263,7 @@ struct TorchBackend {
   }
   /// x cut along C into consecutive parts of `counts` channels (Σ counts = C).
   static std::vector<tensor_type> split_channels(const tensor_type& x, std::span<const std::size_t> counts) {
-    std::size_t total = 0;
-    for (std::size_t c : counts) total += c;
-    EQR_EXPECTS(total == shape(x).c, shape_error, "split_channels: expected parts summing to the ", shape(x).c,
-                " channels of ", shape(x), ", found a sum of ", total);
-    std::vector<tensor_type> parts;
-    parts.reserve(counts.size());
-    std::size_t c0 = 0;
-    for (std::size_t c : counts) {
-      parts.push_back(slice_channels(x, c0, c));
-      c0 += c;
-    }
-    return parts;
+    return ::eqr::detail::split_channels_by_slices<TorchBackend>(x, counts);
   }
   /// y[:, c0 … c0+m−1] += part (m = part's channels): the adjoint of slice_channels.
   static void add_to_channels(tensor_type& y, std::size_t c0, const tensor_type& part) {
