@@ -80,6 +80,31 @@ void copy_parameters(Src& src, Dst& dst) {
   REQUIRE(i == names.size());
 }
 
+/// Sets every parameter gradient of `ref` to random host values (seeds seed, seed + 1, … in visiting order)
+/// and the same values into the same-named parameters of `other`, so that an optimiser step on both
+/// compares only the update rule.
+template <nn::Module Ref, nn::Module Other>
+void set_same_random_gradients(Ref& ref, Other& other, std::uint64_t seed) {
+  using RB = typename Ref::backend;
+  using OB = typename Other::backend;
+  std::vector<std::string> names;
+  std::vector<std::vector<typename RB::scalar_type>> grads;
+  ref.visit_parameters("", [&](const std::string& name, nn::Parameter<RB>& p) {
+    names.push_back(name);
+    grads.push_back(random_host<typename RB::scalar_type>(RB::shape(p.grad).numel(), seed++));
+    p.grad = RB::from_host(RB::shape(p.grad), grads.back());
+  });
+  std::size_t i = 0;
+  other.visit_parameters("", [&](const std::string& name, nn::Parameter<OB>& p) {
+    REQUIRE(i < names.size());
+    REQUIRE(name == names[i]);
+    const std::vector<typename OB::scalar_type> v(grads[i].begin(), grads[i].end());
+    p.grad = OB::from_host(OB::shape(p.grad), v);
+    ++i;
+  });
+  REQUIRE(i == names.size());
+}
+
 /// The parameter gradients of a module, by visiting order.
 template <nn::Module L>
 std::vector<std::pair<std::string, std::vector<typename L::backend::scalar_type>>> gradients_of(L& layer) {

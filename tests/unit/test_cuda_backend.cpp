@@ -10,7 +10,6 @@
 #include "../support/torch_doctest.hpp"
 
 #include <filesystem>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +25,7 @@
 #include "eqr/reps/reps.hpp"
 #include "../support/backend_suite.hpp"
 #include "../support/cross_backend.hpp"
+#include "../support/cuda_main.hpp"
 
 using CudaF = eqr::libtorch::TorchBackend<float, eqr::DeviceKind::cuda>;
 using CudaD = eqr::libtorch::TorchBackend<double, eqr::DeviceKind::cuda>;
@@ -87,16 +87,7 @@ TEST_CASE("CUDA: Adam steps agree with the CPU backend; the Module and the expor
   eqr::nn::Adam<CpuF> ca(eqr::nn::AdamOptions().lr(0.05).weight_decay(0.1));
   eqr::nn::Adam<CudaF> ga(eqr::nn::AdamOptions().lr(0.05).weight_decay(0.1));
   for (int step = 0; step < 3; ++step) {
-    std::uint64_t seed = 40 + 10 * static_cast<std::uint64_t>(step);
-    std::vector<std::vector<float>> grads;
-    cpu.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<CpuF>& p) {
-      grads.push_back(eqr::testing::random_host<float>(CpuF::shape(p.grad).numel(), seed++));
-      p.grad = CpuF::from_host(CpuF::shape(p.grad), grads.back());
-    });
-    std::size_t i = 0;
-    gpu.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<CudaF>& p) {
-      p.grad = CudaF::from_host(CudaF::shape(p.grad), grads[i++]);
-    });
+    eqr::testing::set_same_random_gradients(cpu, gpu, 40 + 10 * static_cast<std::uint64_t>(step));
     ca.step(cpu);
     ga.step(gpu);
   }
@@ -116,13 +107,4 @@ TEST_CASE("CUDA: Adam steps agree with the CPU backend; the Module and the expor
                                                                        sd[0].second.data_ptr<float>() + sd[0].second.numel()));
 }
 
-int main(int argc, char** argv) {
-  if (!torch::cuda::is_available()) {
-    std::cout << "test_cuda_backend: no CUDA device, skipped\n";
-    return 77;
-  }
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
-  doctest::Context context(argc, argv);
-  return context.run();
-}
+int main(int argc, char** argv) { return eqr::testing::run_cuda_tests(argc, argv, "test_cuda_backend"); }

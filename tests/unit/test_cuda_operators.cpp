@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <iostream>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -26,52 +25,19 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/radon.hpp"
 
+#include "../support/device_agreement.hpp"
+#include "../support/cuda_main.hpp"
+
 namespace {
 
 namespace lt = eqr::libtorch;
 
 const torch::Device kCuda(torch::kCUDA, 0);
 
-template <class T>
-constexpr double adjoint_tolerance() {
-  return std::is_same_v<T, float> ? 1e-6 : 1e-12;
-}
-template <class T>
-constexpr double agreement_tolerance() {
-  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
-}
-
-/// max |a − b| / max |b| over all entries, in double (b the CPU reference).
-template <class T>
-double relative_difference(std::span<const T> a, std::span<const T> b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-  }
-  return scale == 0.0 ? worst : worst / scale;
-}
-
-template <class T>
-double relative_difference(const xt::xtensor<T, 4>& a, const xt::xtensor<T, 4>& b) {
-  REQUIRE(a.shape() == b.shape());
-  return relative_difference<T>(std::span<const T>(a.data(), a.size()), std::span<const T>(b.data(), b.size()));
-}
-
-/// The worst relative difference of apply and adjoint between a CPU operator and its CUDA twin on the same
-/// seeded batches.
-template <class T, class CpuOp, class DeviceOp>
-double cpu_device_difference(const CpuOp& cpu, const DeviceOp& dev, std::uint64_t seed, std::size_t batch = 3) {
-  REQUIRE(cpu.domain_shape(batch) == dev.domain_shape(batch));
-  REQUIRE(cpu.range_shape(batch) == dev.range_shape(batch));
-  eqr::Random rng(seed);
-  const auto x = eqr::random_normal<T>(cpu.domain_shape(batch), rng);
-  const auto y = eqr::random_normal<T>(cpu.range_shape(batch), rng);
-  const auto ax = lt::to_xtensor<T>(dev.apply(lt::to_torch(x, dev.device())));
-  const auto aty = lt::to_xtensor<T>(dev.adjoint(lt::to_torch(y, dev.device())));
-  return std::max(relative_difference(ax, cpu.apply(x)), relative_difference(aty, cpu.adjoint(y)));
-}
+using eqr::testing::adjoint_tolerance;
+using eqr::testing::agreement_tolerance;
+using eqr::testing::cpu_device_difference;
+using eqr::testing::relative_difference;
 
 std::vector<eqr::ParallelBeamGeometry> geometries() {
   std::vector<eqr::ParallelBeamGeometry> g;
@@ -204,15 +170,4 @@ TEST_CASE("LPG (C4) on TorchBackend<float, cuda> equals the CPU backend: outputs
   });
 }
 
-int main(int argc, char** argv) {
-  if (!torch::cuda::is_available()) {
-    std::cout << "test_cuda_operators: no CUDA device; skipped\n";
-    return 77;
-  }
-  // TF32 would round the convolutions' inputs to 10 mantissa bits; the agreement tests compare float32.
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
-  doctest::Context context;
-  context.applyCommandLine(argc, argv);
-  return context.run();
-}
+int main(int argc, char** argv) { return eqr::testing::run_cuda_tests(argc, argv, "test_cuda_operators"); }

@@ -26,6 +26,7 @@
 #include "eqr/nn/optimizers.hpp"
 #include "eqr/reps/reps.hpp"
 #include "../support/cross_backend.hpp"
+#include "../support/finite_differences.hpp"
 
 namespace {
 
@@ -163,14 +164,7 @@ TEST_CASE_TEMPLATE("Adam (L2 and decoupled) and SGD (momentum, Nesterov) steps a
     eqr::testing::copy_parameters(cpu, tor);
     for (int step = 0; step < 3; ++step) {
       // Identical random gradients on both sides, so only the update rule is compared.
-      std::uint64_t seed = 50 + 10 * static_cast<std::uint64_t>(step);
-      std::vector<std::vector<T>> grads;
-      cpu.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<CB>& p) {
-        grads.push_back(eqr::testing::random_host<T>(CB::shape(p.grad).numel(), seed++));
-        p.grad = CB::from_host(CB::shape(p.grad), grads.back());
-      });
-      std::size_t i = 0;
-      tor.visit_parameters("", [&](const std::string&, eqr::nn::Parameter<TB>& p) { p.grad = TB::from_host(TB::shape(p.grad), grads[i++]); });
+      eqr::testing::set_same_random_gradients(cpu, tor, 50 + 10 * static_cast<std::uint64_t>(step));
       cpu_opt.step(cpu);
       torch_opt.step(tor);
     }
@@ -407,20 +401,8 @@ TEST_CASE("Layer gradients on the torch backend equal central finite differences
     eqr::nn::zero_grad(layer);
     const auto dx = TB::to_host(layer.backward(ctx, r));
     const double h = 1e-6;
-    auto central = [&](std::vector<double>& v, auto&& loss) {
-      std::vector<double> d(v.size());
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const double keep = v[i];
-        v[i] = keep + h;
-        const double up = loss();
-        v[i] = keep - h;
-        const double down = loss();
-        v[i] = keep;
-        d[i] = (up - down) / (2 * h);
-      }
-      return d;
-    };
-    const auto numeric_x = central(xv, [&] { return TB::dot(layer.forward(TB::from_host(xs, xv)), r); });
+    const auto numeric_x =
+        eqr::testing::central_differences(xv, [&] { return TB::dot(layer.forward(TB::from_host(xs, xv)), r); }, h);
     INFO(what);
     CHECK(eqr::testing::max_relative_difference(dx, numeric_x) <= 1e-6);
     const auto x = TB::from_host(xs, xv);
@@ -428,10 +410,13 @@ TEST_CASE("Layer gradients on the torch backend equal central finite differences
       const auto analytic = TB::to_host(p.grad);
       const Shape4 ps = TB::shape(p.value);
       std::vector<double> v = TB::to_host(p.value);
-      const auto numeric = central(v, [&] {
-        p.value = TB::from_host(ps, v);
-        return TB::dot(layer.forward(x), r);
-      });
+      const auto numeric = eqr::testing::central_differences(
+          v,
+          [&] {
+            p.value = TB::from_host(ps, v);
+            return TB::dot(layer.forward(x), r);
+          },
+          h);
       p.value = TB::from_host(ps, v);
       INFO(what << ": parameter " << name);
       CHECK(eqr::testing::max_relative_difference(analytic, numeric) <= 1e-6);

@@ -26,6 +26,8 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/radon.hpp"
 
+#include "../support/device_agreement.hpp"
+
 namespace {
 
 namespace lt = eqr::libtorch;
@@ -103,17 +105,7 @@ void copy_parameters(MA& from, MB& to) {
   REQUIRE(k == values.size());
 }
 
-/// max |a − b| / max |b| in double (b the CPU reference).
-template <class T>
-double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - static_cast<double>(b[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(b[i])));
-  }
-  return scale == 0.0 ? worst : worst / scale;
-}
+using eqr::testing::relative_difference;
 
 /// Seeded N(0, σ²) host values for a shape.
 template <class T>

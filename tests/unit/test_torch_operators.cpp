@@ -17,45 +17,16 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/radon.hpp"
 
+#include "../support/device_agreement.hpp"
+
 namespace {
 
 namespace lt = eqr::libtorch;
 
-template <class T>
-constexpr double adjoint_tolerance() {
-  return std::is_same_v<T, float> ? 1e-6 : 1e-12;
-}
-
-template <class T>
-constexpr double agreement_tolerance() {
-  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
-}
-
-/// max |a − b| / max |b| over all entries, in double (b the CPU reference).
-template <class T>
-double relative_difference(const xt::xtensor<T, 4>& a, const xt::xtensor<T, 4>& b) {
-  REQUIRE(a.shape() == b.shape());
-  double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, std::abs(static_cast<double>(a.data()[i]) - static_cast<double>(b.data()[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(b.data()[i])));
-  }
-  return scale == 0.0 ? worst : worst / scale;
-}
-
-/// Feeds the same seeded batches to a CPU operator and its device twin and returns the worst relative
-/// difference of apply and adjoint.
-template <class T, class CpuOp, class DeviceOp>
-double cpu_device_difference(const CpuOp& cpu, const DeviceOp& dev, std::uint64_t seed, std::size_t batch = 3) {
-  REQUIRE(cpu.domain_shape(batch) == dev.domain_shape(batch));
-  REQUIRE(cpu.range_shape(batch) == dev.range_shape(batch));
-  eqr::Random rng(seed);
-  const auto x = eqr::random_normal<T>(cpu.domain_shape(batch), rng);
-  const auto y = eqr::random_normal<T>(cpu.range_shape(batch), rng);
-  const auto ax = lt::to_xtensor<T>(dev.apply(lt::to_torch(x, dev.device())));
-  const auto aty = lt::to_xtensor<T>(dev.adjoint(lt::to_torch(y, dev.device())));
-  return std::max(relative_difference(ax, cpu.apply(x)), relative_difference(aty, cpu.adjoint(y)));
-}
+using eqr::testing::adjoint_tolerance;
+using eqr::testing::agreement_tolerance;
+using eqr::testing::cpu_device_difference;
+using eqr::testing::relative_difference;
 
 /// Both ways TorchRadon computes on the CPU: the CPU projector (automatic) and the sparse matrices.
 constexpr lt::RadonKernel kernels[] = {lt::RadonKernel::automatic, lt::RadonKernel::sparse};
