@@ -8,12 +8,8 @@ namespace {
 using namespace eqr::experiments;
 
 template <int Fields>
-int run_ct(const ExperimentArgs& args, std::size_t n, TrainSizeSchedule plan) {
-  if (!args.train_sizes.empty()) plan.sizes = args.train_sizes;
-  if (args.iterations) plan.iterations = static_cast<int>(*args.iterations);
-  if (args.lr) plan.lr = *args.lr;
-  if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
-  if (args.steps > 0) plan.steps = args.steps;
+int run_ct(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& defaults) {
+  const TrainSizeSchedule plan = defaults.overridden_by(args);
   const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
   return run_train_size<1, Fields>(
       args, ct_problem(size, "train-size-ct", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4)), plan);

@@ -56,6 +56,18 @@ struct TrainSizeSchedule {
   int iterations = 4;            ///< unrolled iterations
   std::vector<double> tv_lambdas;  ///< TV λ candidates (chosen on the validation set)
   int tv_iterations = 200;
+
+  /// This schedule with the command line's overrides (training sizes, iterations, learning rate and its
+  /// drop, steps) applied.
+  [[nodiscard]] TrainSizeSchedule overridden_by(const ExperimentArgs& args) const {
+    TrainSizeSchedule plan = *this;
+    if (!args.train_sizes.empty()) plan.sizes = args.train_sizes;
+    if (args.iterations) plan.iterations = static_cast<int>(*args.iterations);
+    if (args.lr) plan.lr = *args.lr;
+    if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
+    if (args.steps > 0) plan.steps = args.steps;
+    return plan;
+  }
 };
 
 namespace detail {
