@@ -14,8 +14,9 @@
 ///   by `fold_replicate`, the adjoint of replicate padding: the gradient of every clamped tap is added onto
 ///   the border pixel it read.
 /// - The weight gradient is `at::convolution_backward` on the (padded) input.
-/// - Activations are written with `torch::where` so that they reproduce core/activation.hpp exactly,
-///   including the derivative's left value at the kink x = 0.
+/// - Activations reproduce core/activation.hpp exactly, including the derivative's left value at the kink
+///   x = 0: leaky ReLU through LibTorch's fused `leaky_relu` / `leaky_relu_backward` kernels, the others
+///   written with `torch::where`.
 /// - Reductions convert to double on the device, reduce there and return the host value (so they
 ///   synchronise, as the concept says).
 ///
