@@ -3,12 +3,11 @@
 # e2cnn's published basis sizes (DESIGN.md §5), the constraint residual, --save, and the errors.
 # Usage: basis_info_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
 EQR=${1:?usage: basis_info_test.sh /path/to/eqr}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_basis_test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 FAILS=0
-pass() { printf 'ok    %s\n' "$1"; }
-fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
 # json_field JSON KEY: the raw value of a top-level key in a flat JSON object.
 json_field() { printf '%s' "$1" | sed -E "s/.*\"$2\": (\"[^\"]*\"|\[[^]]*\]|[^,}]*).*/\1/"; }
 
@@ -53,19 +52,19 @@ json=$("$EQR" basis --group D4 --in irrep:1,1 --out regular --kernel 3 --save "$
 size=$(json_field "$json" size)
 head -c 128 "$WORK/b.npy" | grep -aq "'shape': ($size, 8, 2, 3, 3)" && pass "--save writes (size, C_out, C_in, K, K)" ||
   fail "--save shape (size $size)"
-expect_error() {  # NAME REGEX ARGS...: non-zero exit, stderr matches, no output file left behind
+expect_basis_refused() {  # NAME REGEX ARGS...: non-zero exit, stderr matches, no output file left behind
   local name=$1 regex=$2; shift 2
   "$EQR" basis "$@" --save "$WORK/bad.npy" >/dev/null 2>"$WORK/err"
   local rc=$?
   if [ $rc -ne 0 ] && grep -Eq -- "$regex" "$WORK/err" && [ ! -e "$WORK/bad.npy" ]; then pass "$name"
   else fail "$name (exit $rc: $(cat "$WORK/err"))"; fi
 }
-expect_error "grid basis of C8 is refused" "C8.*do not map the pixel grid" --group C8 --in regular --out regular --kernel 3 --solver grid
-expect_error "even kernel is refused" "odd size.*found 4" --group C4 --in regular --out regular --kernel 4
-expect_error "unknown group is refused" "--group: expected one of .*found 'C5'" --group C5 --in regular --out regular --kernel 3
-expect_error "unknown field type is refused" "--in: expected trivial, regular.*found 'foo'" --group C4 --in foo --out regular --kernel 3
-expect_error "irrep of the wrong group is refused" "irrep" --group C4 --in irrep:3 --out regular --kernel 3
-expect_error "unknown flag is refused" "unknown or unexpected argument '--bogus'" --group C4 --in regular --out regular --kernel 3 --bogus
+expect_basis_refused "grid basis of C8 is refused" "C8.*do not map the pixel grid" --group C8 --in regular --out regular --kernel 3 --solver grid
+expect_basis_refused "even kernel is refused" "odd size.*found 4" --group C4 --in regular --out regular --kernel 4
+expect_basis_refused "unknown group is refused" "--group: expected one of .*found 'C5'" --group C5 --in regular --out regular --kernel 3
+expect_basis_refused "unknown field type is refused" "--in: expected trivial, regular.*found 'foo'" --group C4 --in foo --out regular --kernel 3
+expect_basis_refused "irrep of the wrong group is refused" "irrep" --group C4 --in irrep:3 --out regular --kernel 3
+expect_basis_refused "unknown flag is refused" "unknown or unexpected argument '--bogus'" --group C4 --in regular --out regular --kernel 3 --bogus
 
 echo "$FAILS failed"
 [ "$FAILS" -eq 0 ]

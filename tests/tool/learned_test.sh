@@ -6,6 +6,7 @@
 # and the errors for unsupported settings. Tiny problems (16x16, 1-2 iterations, a few steps): seconds.
 # Usage: learned_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
 EQR=${1:?usage: learned_test.sh /path/to/eqr}
 [ -x "$EQR" ] || { echo "learned_test.sh: '$EQR' is not an executable"; exit 1; }
 EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
@@ -15,25 +16,6 @@ cd "$WORK" || exit 1
 FAILS=0
 export EQR_NUM_THREADS=2
 
-pass() { printf 'ok    %s\n' "$1"; }
-fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
-# expect_ok NAME CMD...: the command exits 0 (stdout in out.txt).
-expect_ok() {
-  local name=$1; shift
-  if "$@" >out.txt 2>err.txt; then pass "$name"; else fail "$name (exit $?: $(tail -3 err.txt))"; fi
-}
-# expect_error NAME REGEX CMD...: the command exits non-zero and stderr matches REGEX.
-expect_error() {
-  local name=$1 regex=$2; shift 2
-  "$@" >out.txt 2>err.txt
-  local rc=$?
-  if [ "$rc" -ne 0 ] && grep -Eq -- "$regex" err.txt; then pass "$name"
-  else fail "$name (exit $rc; stderr: $(cat err.txt); expected /$regex/)"; fi
-}
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name"; fi
-}
 # json_psnr FILE MODEL TEST [NOTE]: the mean PSNR of the entry (model, test, note) of an evaluate --json output.
 json_psnr() {
   local file=$1 model=$2 test=$3 note=${4:-}

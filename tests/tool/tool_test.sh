@@ -5,6 +5,7 @@
 # Numerical checks that need to read .npy values use python3's standard library when it is present
 # (no numpy needed); without python3 they are skipped and the rest still runs.
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
 EQR=${1:?usage: tool_test.sh /path/to/eqr}
 [ -x "$EQR" ] || { echo "tool_test.sh: '$EQR' is not an executable"; exit 1; }
 EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
@@ -14,25 +15,6 @@ cd "$WORK" || exit 1
 FAILS=0
 PY=$(command -v python3 || true)
 
-pass() { printf 'ok    %s\n' "$1"; }
-fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
-# expect_ok NAME CMD...: the command exits 0.
-expect_ok() {
-  local name=$1; shift
-  if "$@" >out.txt 2>err.txt; then pass "$name"; else fail "$name (exit $?: $(cat err.txt))"; fi
-}
-# expect_error NAME CODE REGEX CMD...: the command exits with CODE and stderr matches REGEX.
-expect_error() {
-  local name=$1 code=$2 regex=$3; shift 3
-  "$@" >out.txt 2>err.txt
-  local rc=$?
-  if [ "$rc" -eq "$code" ] && grep -Eq -- "$regex" err.txt; then pass "$name"
-  else fail "$name (exit $rc, expected $code; stderr: $(cat err.txt); expected /$regex/)"; fi
-}
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1; shift
-  if "$@"; then pass "$name"; else fail "$name"; fi
-}
 has_command() { "$EQR" --help | grep -Eq "^  $1 "; }
 # py NAME SCRIPT ARGS...: run a python check if python3 is present (exit 0 = pass).
 py() {
@@ -85,12 +67,12 @@ h, a = load("sl.npy"); _, b = load("sl90.npy"); n = 64
 rot = [a[c * n + (n - 1 - r)] for r in range(n) for c in range(n)]  # numpy.rot90: out[r][c] = in[c][n-1-r]
 bad = sum(abs(x - y) > 1e-6 for x, y in zip(rot, b))
 sys.exit(0 if bad <= 3 else 1)'
-expect_error "phantom: unknown kind" 2 "--kind.*shepp-logan or ellipses.*'disc'" "$EQR" phantom --kind disc --size 8 --out x.npy
-expect_error "phantom: missing --size" 2 "missing required option --size" "$EQR" phantom --kind shepp-logan --out x.npy
-expect_error "phantom: bad size" 2 "--size: expected a positive integer" "$EQR" phantom --kind shepp-logan --size 0 --out x.npy
-expect_error "phantom: misspelt flag" 2 "--sise" "$EQR" phantom --kind shepp-logan --size 8 --sise 3 --out x.npy
+expect_exit "phantom: unknown kind" 2 "--kind.*shepp-logan or ellipses.*'disc'" "$EQR" phantom --kind disc --size 8 --out x.npy
+expect_exit "phantom: missing --size" 2 "missing required option --size" "$EQR" phantom --kind shepp-logan --out x.npy
+expect_exit "phantom: bad size" 2 "--size: expected a positive integer" "$EQR" phantom --kind shepp-logan --size 0 --out x.npy
+expect_exit "phantom: misspelt flag" 2 "--sise" "$EQR" phantom --kind shepp-logan --size 8 --sise 3 --out x.npy
 check "failed commands wrote no output" test ! -e x.npy
-expect_error "phantom: unwritable output" 1 "no_dir/x.npy" "$EQR" phantom --kind shepp-logan --size 8 --out no_dir/x.npy
+expect_exit "phantom: unwritable output" 1 "no_dir/x.npy" "$EQR" phantom --kind shepp-logan --size 8 --out no_dir/x.npy
 
 echo "== compare"
 expect_ok "compare an image with itself (JSON)" "$EQR" compare --ref sl.npy --in sl.npy --json
@@ -104,17 +86,17 @@ _, a = load("sl.npy"); _, b = load("sl90.npy")
 mse = sum((x - y) ** 2 for x, y in zip(a, b)) / len(a)
 psnr = 10 * math.log10(4 / mse); nmse = sum((x - y) ** 2 for x, y in zip(a, b)) / dot(a, a)
 sys.exit(0 if abs(r["psnr"] - psnr) < 1e-6 and abs(r["nmse"] - nmse) < 1e-9 and -1 <= r["ssim"] < 0.9 else 1)' 
-expect_error "compare: shapes differ" 1 "e3.npy.*\(48, 48\).*sl.npy.*\(64, 64\)" "$EQR" compare --ref sl.npy --in e3.npy
-expect_error "compare: missing file" 1 "nothere.npy.*no such file" "$EQR" compare --ref sl.npy --in nothere.npy
+expect_exit "compare: shapes differ" 1 "e3.npy.*\(48, 48\).*sl.npy.*\(64, 64\)" "$EQR" compare --ref sl.npy --in e3.npy
+expect_exit "compare: missing file" 1 "nothere.npy.*no such file" "$EQR" compare --ref sl.npy --in nothere.npy
 printf 'this is not an npy file' > junk.npy
-expect_error "compare: corrupt file" 1 "junk.npy.*NUMPY" "$EQR" compare --ref sl.npy --in junk.npy
-expect_error "compare: bad data range" 2 "--data-range" "$EQR" compare --ref sl.npy --in sl.npy --data-range -1
+expect_exit "compare: corrupt file" 1 "junk.npy.*NUMPY" "$EQR" compare --ref sl.npy --in junk.npy
+expect_exit "compare: bad data range" 2 "--data-range" "$EQR" compare --ref sl.npy --in sl.npy --data-range -1
 
 echo "== radon / backproject"
 expect_ok "radon, 30 angles, float64" "$EQR" radon --in sl.npy --angles 30 --dtype float64 --out y.npy --png y.png
 check "sinogram shape (30, 91): D = ceil(sqrt(2) 64)" grep -aq "'shape': (30, 91)" y.npy
 expect_ok "radon of a second image" "$EQR" radon --in e3.npy --angles 30 --detectors 91 --dtype float64 --out y2.npy
-expect_error "backproject: sinogram of the wrong size" 1 "y2.npy|shape|ParallelBeam" "$EQR" backproject --in y2.npy --size 64 --angles 31 --out bp.npy
+expect_exit "backproject: sinogram of the wrong size" 1 "y2.npy|shape|ParallelBeam" "$EQR" backproject --in y2.npy --size 64 --angles 31 --out bp.npy
 expect_ok "backproject with the same geometry" "$EQR" backproject --in y.npy --size 64 --dtype float64 --out bp.npy --png bp.png
 expect_ok "phantom 64 float64 (for the adjoint test)" "$EQR" phantom --kind ellipses --size 64 --seed 9 --dtype float64 --out x2.npy
 expect_ok "radon of x2" "$EQR" radon --in x2.npy --angles 30 --dtype float64 --out yx2.npy
@@ -135,9 +117,9 @@ open('angles.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(d
   expect_ok "radon with an angle file" "$EQR" radon --in sl.npy --angles-file angles.npy --dtype float64 --out ya.npy
   check "an angle file of linspace(0, pi, 30) gives the same sinogram as --angles 30" cmp -s ya.npy y.npy
 fi
-expect_error "radon: 2-d angle file error names it" 1 "y.npy.*1-d array of angles" "$EQR" radon --in sl.npy --angles-file y.npy --out bad.npy
-expect_error "radon: --angles and --angles-file together" 2 "either --angles" "$EQR" radon --in sl.npy --angles 3 --angles-file y.npy --out bad.npy
-expect_error "radon: missing --angles" 2 "--angles" "$EQR" radon --in sl.npy --out bad.npy
+expect_exit "radon: 2-d angle file error names it" 1 "y.npy.*1-d array of angles" "$EQR" radon --in sl.npy --angles-file y.npy --out bad.npy
+expect_exit "radon: --angles and --angles-file together" 2 "either --angles" "$EQR" radon --in sl.npy --angles 3 --angles-file y.npy --out bad.npy
+expect_exit "radon: missing --angles" 2 "--angles" "$EQR" radon --in sl.npy --out bad.npy
 
 if has_command fbp; then
   echo "== fbp"
@@ -151,7 +133,7 @@ sys.exit(0 if r["psnr"] > 20 else 1)'
   for f in shepp-logan cosine hamming hann; do
     expect_ok "fbp --filter $f" "$EQR" fbp --in y180.npy --size 64 --angles 180 --filter "$f" --out "fbp_$f.npy"
   done
-  expect_error "fbp: unknown filter" 2 "--filter.*'box'" "$EQR" fbp --in y180.npy --size 64 --angles 180 --filter box --out x.npy
+  expect_exit "fbp: unknown filter" 2 "--filter.*'box'" "$EQR" fbp --in y180.npy --size 64 --angles 180 --filter box --out x.npy
   check "no output after the failure" test ! -e x.npy
 fi
 
@@ -169,7 +151,7 @@ frac = sum(1 for c in cols if c) / W
 sys.exit(0 if 0.15 < frac < 0.4 else 1)'
   expect_ok "mask equispaced" "$EQR" mask --kind equispaced --shape 64x64 --acceleration 4 --center-fraction 0.08 --out me.npy
   expect_ok "mask variable-density" "$EQR" mask --kind variable-density --shape 64x64 --acceleration 4 --center-fraction 0.08 --seed 2 --out mv.npy
-  expect_error "mask: bad shape" 2 "--shape" "$EQR" mask --kind random --shape 64by64 --acceleration 4 --center-fraction 0.08 --out x.npy
+  expect_exit "mask: bad shape" 2 "--shape" "$EQR" mask --kind random --shape 64by64 --acceleration 4 --center-fraction 0.08 --out x.npy
 fi
 
 if has_command fft && has_command ifft; then
@@ -184,13 +166,13 @@ dc = k[32 * 64 + 32]
 ok = abs(e1 - e2) < 1e-4 * e1 and abs(dc - sum(x) / 64) < 1e-3 * abs(dc)
 err = max(abs(complex(u) - v) for u, v in zip(b, x))
 sys.exit(0 if ok and err < 1e-5 else 1)'
-  expect_error "fft: not an array file" 1 "junk.npy" "$EQR" fft --in junk.npy --out x.npy
+  expect_exit "fft: not an array file" 1 "junk.npy" "$EQR" fft --in junk.npy --out x.npy
 fi
 
 echo "== no partial outputs"
 check "no temporary files left behind" no_temporaries
 cp sl.npy keep.npy
-expect_error "a failing command keeps an existing output intact" 1 "junk.npy" "$EQR" compare --ref junk.npy --in sl.npy
+expect_exit "a failing command keeps an existing output intact" 1 "junk.npy" "$EQR" compare --ref junk.npy --in sl.npy
 check "existing file untouched" cmp -s sl.npy keep.npy
 
 echo

@@ -4,14 +4,13 @@
 # classical baseline — and both algorithms reach nearly the same objective; bad input is refused cleanly.
 # Usage: tv_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
 EQR=${1:?usage: tv_test.sh /path/to/eqr}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_tv_test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
 FAILS=0
 objective=()
-pass() { printf 'ok    %s\n' "$1"; }
-fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
 json_field() { printf '%s' "$1" | sed -E "s/.*\"$2\": ([^,}]*).*/\1/"; }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
