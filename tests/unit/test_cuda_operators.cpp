@@ -152,22 +152,7 @@ TEST_CASE("LPG (C4) on TorchBackend<float, cuda> equals the CPU backend: outputs
   std::vector<float> y(ys.numel()), du(us.numel());
   for (auto& e : y) e = static_cast<float>(data.normal());
   for (auto& e : du) e = static_cast<float>(data.normal());
-  typename decltype(cpu)::context cpu_ctx;
-  typename decltype(dev)::context dev_ctx;
-  const auto u_cpu = CpuF::to_host(cpu.forward(CpuF::from_host(ys, y), cpu_ctx));
-  const auto u_dev = CudaF::to_host(dev.forward(CudaF::from_host(ys, y), dev_ctx));
-  CHECK(relative_difference<float>(u_dev, u_cpu) <= 1e-5);
-  const auto dy_cpu = CpuF::to_host(cpu.backward(cpu_ctx, CpuF::from_host(us, du)));
-  const auto dy_dev = CudaF::to_host(dev.backward(dev_ctx, CudaF::from_host(us, du)));
-  CHECK(relative_difference<float>(dy_dev, dy_cpu) <= 1e-5);
-  std::vector<std::vector<float>> grads;
-  cpu.visit_parameters(
-      "", [&](const std::string&, eqr::nn::Parameter<CpuF>& p) { grads.push_back(CpuF::to_host(p.grad)); });
-  k = 0;
-  dev.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<CudaF>& p) {
-    CAPTURE(name);
-    CHECK(relative_difference<float>(CudaF::to_host(p.grad), grads.at(k++)) <= 1e-5);
-  });
+  (void)eqr::testing::check_method_agreement<CpuF, CudaF>(cpu, dev, ys, y, us, du, 1e-5);
 }
 
 int main(int argc, char** argv) { return eqr::testing::run_cuda_tests(argc, argv, "test_cuda_operators"); }

@@ -105,6 +105,7 @@ void copy_parameters(MA& from, MB& to) {
   REQUIRE(k == values.size());
 }
 
+using eqr::testing::check_method_agreement;
 using eqr::testing::relative_difference;
 
 /// Seeded N(0, σ²) host values for a shape.
@@ -150,25 +151,9 @@ TEST_CASE_TEMPLATE_DEFINE("LPG on torch-CPU equals LPG on the CPU backend: outpu
   const eqr::Shape4 ys{n, 1, kAngles, g.detectors}, us{n, 1, kSize, kSize};
   const auto y = measurements(n);
   const auto du = host_normal<float>(us, 3);
-  typename decltype(cpu)::context cpu_ctx;
-  typename decltype(dev)::context dev_ctx;
-  const auto u_cpu = CpuF::to_host(cpu.forward(CpuF::from_host(ys, y), cpu_ctx));
-  const auto u_dev = TorchF::to_host(dev.forward(TorchF::from_host(ys, y), dev_ctx));
-  CHECK(relative_difference(u_dev, u_cpu) <= 1e-5);
+  const auto u_dev = check_method_agreement<CpuF, TorchF>(cpu, dev, ys, y, us, du, 1e-5);
   // Inference without a context gives the same numbers as the training forward pass.
   CHECK(TorchF::to_host(dev.forward(TorchF::from_host(ys, y))) == u_dev);
-
-  const auto dy_cpu = CpuF::to_host(cpu.backward(cpu_ctx, CpuF::from_host(us, du)));
-  const auto dy_dev = TorchF::to_host(dev.backward(dev_ctx, TorchF::from_host(us, du)));
-  CHECK(relative_difference(dy_dev, dy_cpu) <= 1e-5);
-  const auto g_cpu = parameters<CpuF>(cpu, true);
-  const auto g_dev = parameters<TorchF>(dev, true);
-  REQUIRE(g_cpu.size() == g_dev.size());
-  for (std::size_t k = 0; k < g_cpu.size(); ++k) {
-    CAPTURE(g_cpu[k].first);
-    CHECK(g_dev[k].first == g_cpu[k].first);
-    CHECK(relative_difference(g_dev[k].second, g_cpu[k].second) <= 1e-5);
-  }
 }
 
 namespace {
@@ -215,20 +200,7 @@ TEST_CASE("LPG for MRI (complex images as 2 channels) on torch-CPU equals the CP
   const eqr::Shape4 s{1, 2, h, w};
   const auto y = TorchF::to_host(torch_op.apply(TorchF::from_host(s, host_normal<float>(s, 13))));
   const auto du = host_normal<float>(s, 14);
-  typename decltype(cpu)::context cpu_ctx;
-  typename decltype(dev)::context dev_ctx;
-  const auto u_cpu = CpuF::to_host(cpu.forward(CpuF::from_host(s, y), cpu_ctx));
-  const auto u_dev = TorchF::to_host(dev.forward(TorchF::from_host(s, y), dev_ctx));
-  CHECK(relative_difference(u_dev, u_cpu) <= 1e-5);
-  const auto dy_cpu = CpuF::to_host(cpu.backward(cpu_ctx, CpuF::from_host(s, du)));
-  const auto dy_dev = TorchF::to_host(dev.backward(dev_ctx, TorchF::from_host(s, du)));
-  CHECK(relative_difference(dy_dev, dy_cpu) <= 1e-5);
-  const auto g_cpu = parameters<CpuF>(cpu, true);
-  const auto g_dev = parameters<TorchF>(dev, true);
-  for (std::size_t k = 0; k < g_cpu.size(); ++k) {
-    CAPTURE(g_cpu[k].first);
-    CHECK(relative_difference(g_dev[k].second, g_cpu[k].second) <= 1e-5);
-  }
+  (void)check_method_agreement<CpuF, TorchF>(cpu, dev, s, y, s, du, 1e-5);
 }
 
 TEST_CASE("LPG on torch-CPU in double: reverse mode matches central differences") {
