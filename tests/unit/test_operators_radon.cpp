@@ -265,6 +265,37 @@ TEST_CASE_TEMPLATE("for_each_entry lists the matrix that apply multiplies by", T
           doctest::Approx(expected(static_cast<Eigen::Index>(i))).epsilon(tolerance<T>() * 10).scale(expected.norm()));
 }
 
+TEST_CASE_TEMPLATE("adjoint multiplies by the transpose of the matrix for_each_entry lists", T, float, double) {
+  // Lines long enough for the eight-ray vector paths, with rays closer than a pixel (0.6), one to two pixels
+  // apart (1.0, 1.3: the 16-value windows), and further apart (2.2: past a window), on a non-square image, at
+  // angles of both line kinds and both ray directions (unsorted, past π).
+  struct Case {
+    std::size_t h, w, detectors;
+    double spacing;
+  };
+  const Case cases[] = {{40, 37, 90, 0.6}, {40, 37, 57, 1.0}, {33, 48, 45, 1.3}, {40, 40, 27, 2.2}};
+  for (const auto& c : cases) {
+    CAPTURE(c.spacing);
+    auto g = geometry(c.h, c.w, 1, c.detectors, 1.0, c.spacing);
+    g.angles = {0.0, 0.3, 1.1, 2.0, 2.9, -0.4, 3.6, std::numbers::pi / 4, 3 * std::numbers::pi / 4};
+    const eqr::Radon<T> radon(g);
+    eqr::Random rng(5);
+    const auto y = eqr::random_normal<T>(radon.range_shape(2), rng);
+    const auto x = radon.adjoint(y);
+    const std::size_t per_image = g.angles.size() * c.detectors;
+    std::vector<double> expected(2 * c.h * c.w, 0.0);
+    radon.for_each_entry([&](std::size_t a, std::size_t j, std::size_t r, std::size_t col, T weight) {
+      for (std::size_t n = 0; n < 2; ++n)
+        expected[(n * c.h + r) * c.w + col] +=
+            static_cast<double>(weight) * static_cast<double>(y.data()[n * per_image + a * c.detectors + j]);
+    });
+    double scale = 0.0;
+    for (const double e : expected) scale = std::max(scale, std::abs(e));
+    for (std::size_t k = 0; k < expected.size(); ++k)
+      CHECK(std::abs(static_cast<double>(x.data()[k]) - expected[k]) <= tolerance<T>() * 10 * scale);
+  }
+}
+
 TEST_CASE("Radon geometry defaults and validation") {
   const auto g = eqr::parallel_beam(512, 50);
   CHECK(g.detectors == 725);
