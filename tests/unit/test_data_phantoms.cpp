@@ -1,10 +1,14 @@
 // Phantoms: the modified Shepp–Logan values at points worked out by hand from its ellipse table, the area
-// formula for the rendered mean, analytic rotation (exact quarter turns, point-wise invariance), and the
-// reproducibility and ranges of random-ellipse phantoms.
+// formula for the rendered mean, analytic rotation (exact quarter turns, point-wise invariance), the
+// reproducibility and ranges of random-ellipse phantoms, and smooth ellipse profiles intensity·(1 − ρ²)^p
+// (closed-form values, the closed-form integral I·π·a·b/(p + 1), p = 0 as the constant rendering, rotation).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -150,4 +154,146 @@ TEST_CASE("bad arguments are reported") {
   bad.min_axis = 0.5;
   bad.max_axis = 0.1;
   CHECK_THROWS_AS(random_ellipses(1, bad), value_error);
+}
+
+namespace {
+/// A direct reference renderer for constant ellipses at one sample per pixel: the sum, in list order, of the
+/// intensities of the ellipses containing the pixel centre, clamped to [0, 1].
+xt::xtensor<double, 2> constant_reference(const std::vector<Ellipse>& ellipses, std::size_t n) {
+  xt::xtensor<double, 2> img = xt::zeros<double>({n, n});
+  const double h = 2.0 / static_cast<double>(n), c = 0.5 * static_cast<double>(n - 1);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      const double x = (static_cast<double>(j) - c) * h, y = (c - static_cast<double>(i)) * h;
+      double v = 0;
+      for (const auto& e : ellipses)
+        if (e.contains(x, y)) v += e.intensity;
+      img(i, j) = std::clamp(v, 0.0, 1.0);
+    }
+  return img;
+}
+}  // namespace
+
+TEST_CASE("smooth profile: intensity*(1 - rho^2)^p at hand-picked points") {
+  // Intensity 2, semi-axes 0.4 (along x) and 0.2, centre (0.1, -0.2), profile p = 2.
+  const Ellipse e{2.0, 0.4, 0.2, 0.1, -0.2, 0.0, 2.0};
+  CHECK(e.value_at(0.1, -0.2) == 2.0);                                   // centre: the intensity
+  CHECK(e.value_at(0.1 + 0.2, -0.2) == doctest::Approx(2.0 * 0.5625));  // rho = 0.5 on the a axis: (3/4)^2
+  CHECK(e.value_at(0.1, -0.2 - 0.1) == doctest::Approx(2.0 * 0.5625));  // rho = 0.5 on the b axis
+  // rho = 0.6 on the diagonal direction (u, v) = (0.6, 0.6)/sqrt(2): 1 - 0.36 = 0.64, squared 0.4096.
+  const double d = 0.6 / std::sqrt(2.0);
+  CHECK(e.value_at(0.1 + 0.4 * d, -0.2 + 0.2 * d) == doctest::Approx(2.0 * 0.4096));
+  // Towards the boundary the value falls to 0 continuously; on and outside it, 0.
+  // rho = 1 - 1e-6: 1 - rho^2 ≈ 2e-6, so the value is ≈ 2·(2e-6)^2 = 8e-12.
+  CHECK(e.value_at(0.1 + 0.4 * (1 - 1e-6), -0.2) == doctest::Approx(8e-12).epsilon(1e-5));
+  CHECK(e.value_at(0.1 + 0.4, -0.2) < 1e-20);  // on the boundary (up to rounding of rho)
+  CHECK(e.value_at(0.1 + 0.4 * 1.01, -0.2) == 0.0);
+  // Other exponents at rho = 0.6 (1 - rho^2 = 0.64): p = 1 gives 0.64, p = 1/2 gives 0.8, p = 0 gives 1.
+  for (const auto& [p, factor] : {std::pair{1.0, 0.64}, std::pair{0.5, 0.8}, std::pair{0.0, 1.0}, std::pair{3.0, 0.262144}}) {
+    Ellipse f = e;
+    f.profile = p;
+    CAPTURE(p);
+    CHECK(f.value_at(0.1 + 0.4 * 0.6, -0.2) == doctest::Approx(2.0 * factor));
+  }
+  // A turned ellipse (angle pi/6): the point at rho = 0.5 along its own a axis.
+  Ellipse t = e;
+  t.angle = pi / 6;
+  CHECK(t.value_at(0.1 + 0.5 * 0.4 * std::cos(pi / 6), -0.2 + 0.5 * 0.4 * std::sin(pi / 6)) ==
+        doctest::Approx(2.0 * 0.5625));
+  // phantom_value sums the ellipses: a constant disc of 0.3 under the smooth ellipse's centre.
+  const std::vector<Ellipse> both = {e, {0.3, 0.5, 0.5, 0.0, 0.0, 0.0}};
+  CHECK(phantom_value(both, 0.1, -0.2) == doctest::Approx(2.3));
+  CHECK(phantom_value(both, 0.1 + 0.2, -0.2) == doctest::Approx(1.125 + 0.3));
+}
+
+TEST_CASE("smooth profile: the rendered integral is intensity*pi*a*b/(p + 1)") {
+  // In ellipse coordinates the integral of (1 - rho^2)^p over the unit disc is 2*pi * int_0^1 (1 - r^2)^p r dr
+  // = pi/(p + 1); the ellipse scales it by a*b.  The image spans [-1, 1]^2 (area 4), so mean = integral/4.
+  for (const double p : {0.5, 1.0, 2.0, 3.0}) {
+    CAPTURE(p);
+    const std::vector<Ellipse> one = {{0.7, 0.6, 0.35, -0.1, 0.2, 0.4, p}};
+    const auto img = render_ellipses<double>(one, 128, 128, {4});
+    CHECK(xt::mean(img)() * 4.0 == doctest::Approx(0.7 * pi * 0.6 * 0.35 / (p + 1.0)).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("profile 0 renders exactly as constant ellipses, and constant phantoms draw no profiles") {
+  const auto e = random_ellipses(11);
+  for (const auto& el : e) CHECK(el.profile == 0.0);
+  for (std::size_t n : {31u, 32u}) {
+    const auto img = render_ellipses<double>(e, n, n, {1, true, 0.0, 1.0});
+    CHECK(img == constant_reference(e, n));
+  }
+  const auto sl = shepp_logan_ellipses();
+  CHECK(render_ellipses<double>(sl, 40, 40, {1, true, 0.0, 1.0}) == constant_reference(sl, 40));
+}
+
+TEST_CASE("random phantoms with profiles: the same geometry as the constant phantom, profiles in range") {
+  RandomEllipsesOptions constant, smooth;
+  constant.oriented = smooth.oriented = true;
+  smooth.min_profile = 1.0;
+  smooth.max_profile = 3.0;
+  const auto c = random_ellipses(21, constant), s = random_ellipses(21, smooth);
+  REQUIRE(c.size() == s.size());
+  CHECK(s[0].profile == 0.0);  // the body stays constant
+  double low = 10, high = 0;
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    CHECK(s[k].intensity == c[k].intensity);
+    CHECK(s[k].a == c[k].a);
+    CHECK(s[k].b == c[k].b);
+    CHECK(s[k].x0 == c[k].x0);
+    CHECK(s[k].y0 == c[k].y0);
+    CHECK(s[k].angle == c[k].angle);
+    if (k > 0) {
+      CHECK(s[k].profile >= 1.0);
+      CHECK(s[k].profile <= 3.0);
+      low = std::min(low, s[k].profile);
+      high = std::max(high, s[k].profile);
+    }
+  }
+  CHECK(high - low > 1.0);  // 15 draws spread over the range, not one value
+  CHECK(random_ellipses(22, smooth)[1].profile != s[1].profile);
+}
+
+TEST_CASE("analytic rotation carries the profiles: point values, quarter turns and rendered integral") {
+  RandomEllipsesOptions o;
+  o.oriented = true;
+  o.min_profile = 0.5;
+  o.max_profile = 3.0;
+  const auto e = random_ellipses(8, o);
+  const double theta = 2.1;
+  const auto r = rotate_ellipses(e, theta);
+  for (std::size_t k = 0; k < e.size(); ++k) CHECK(r[k].profile == e[k].profile);
+  Random rng(3);
+  for (int k = 0; k < 1000; ++k) {
+    const double x = 2 * rng.uniform() - 1, y = 2 * rng.uniform() - 1;
+    const double xr = std::cos(theta) * x - std::sin(theta) * y, yr = std::sin(theta) * x + std::cos(theta) * y;
+    CHECK(phantom_value(r, xr, yr) == doctest::Approx(phantom_value(e, x, y)).epsilon(1e-9));
+  }
+  for (std::size_t n : {32u, 33u}) {
+    const auto up = random_ellipse_phantom<double>(n, 8, o, 2);
+    for (int q = 1; q <= 3; ++q) {
+      const auto turned = random_ellipse_phantom<double>(n, 8, o, 2, q * pi / 2);
+      CHECK(xt::amax(xt::abs(turned - rot90(up, q)))() < 1e-12);
+    }
+  }
+}
+
+TEST_CASE("bad profile exponents are refused with what was expected and found") {
+  for (const double p : {-0.5, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    CAPTURE(p);
+    const std::vector<Ellipse> bad = {{1.0, 0.5, 0.5, 0.0, 0.0, 0.0, p}};
+    CHECK_THROWS_WITH_AS(render_ellipses<double>(bad, 8, 8), doctest::Contains("expected a finite profile exponent p >= 0"),
+                         value_error);
+    CHECK_THROWS_WITH_AS(phantom_value(bad, 0.0, 0.0), doctest::Contains("phantom_value: expected a finite profile exponent"),
+                         value_error);
+  }
+  RandomEllipsesOptions reversed;
+  reversed.min_profile = 2.0;
+  reversed.max_profile = 1.0;
+  CHECK_THROWS_WITH_AS(random_ellipses(1, reversed), doctest::Contains("found [2, 1]"), value_error);
+  RandomEllipsesOptions negative;
+  negative.min_profile = -1.0;
+  negative.max_profile = 1.0;
+  CHECK_THROWS_AS(random_ellipses(1, negative), value_error);
 }

@@ -1,6 +1,6 @@
 /// @file data/datasets.hpp
 /// Reproducible synthetic datasets for training and evaluating learned reconstructions: ground-truth
-/// phantoms of three families rendered on the fly from fixed per-split seeds, analytic rotation for the
+/// phantoms of four families rendered on the fly from fixed per-split seeds, analytic rotation for the
 /// rotated test sets (DESIGN.md §4), and measurement simulation through any forward operator plus a seeded
 /// noise model — giving the (measurement, ground truth) pairs that `train` consumes.
 ///
@@ -10,7 +10,8 @@
 /// uses its own seed as well, so a pair never depends on which other pairs were drawn.
 ///
 /// Rotated test sets differ from the upright ones *only* in orientation: the phantom's ellipses are rotated
-/// (centres and angles) and rendered again, never resampled (resampling blurs, which by itself raises PSNR).
+/// (centres and angles; profiles travel with them) and rendered again, never resampled (resampling blurs,
+/// which by itself raises PSNR).
 #pragma once
 
 #include <algorithm>
@@ -34,22 +35,39 @@
 namespace eqr::data {
 
 /// The phantom families: random ellipses (no preferred orientation), oriented ellipses (a wide horizontal
-/// body with inner ellipses mostly aligned to it — the family of the rotation experiments), and
-/// Shepp–Logan variants (the modified Shepp–Logan phantom with seeded intensity and size perturbations).
-enum class PhantomKind { ellipses, oriented, shepp_logan };
+/// body with inner ellipses mostly aligned to it — the family of the rotation experiments), Shepp–Logan
+/// variants (the modified Shepp–Logan phantom with seeded intensity and size perturbations), and smooth
+/// oriented phantoms (the oriented geometry with smooth intensity profiles inside the inner ellipses: soft
+/// blobs and gradients rather than TV's piecewise-constant ideal; see `phantom_ellipses`).
+enum class PhantomKind { ellipses, oriented, shepp_logan, oriented_smooth };
 
-/// Parses "ellipses", "oriented" or "shepp-logan"; anything else is a value_error naming what was found.
+/// Parses "ellipses", "oriented", "shepp-logan" or "oriented-smooth"; anything else is a value_error naming
+/// what was found.
 [[nodiscard]] inline PhantomKind parse_phantom_kind(const std::string& text) {
   if (text == "ellipses") return PhantomKind::ellipses;
   if (text == "oriented") return PhantomKind::oriented;
   if (text == "shepp-logan") return PhantomKind::shepp_logan;
-  throw value_error(eqr::detail::concat("phantom kind: expected 'ellipses', 'oriented' or 'shepp-logan', found '", text, "'"));
+  if (text == "oriented-smooth") return PhantomKind::oriented_smooth;
+  throw value_error(eqr::detail::concat(
+      "phantom kind: expected 'ellipses', 'oriented', 'shepp-logan' or 'oriented-smooth', found '", text, "'"));
 }
 
 /// The name used on the command line and in reports.
 [[nodiscard]] inline std::string name(PhantomKind k) {
-  return k == PhantomKind::ellipses ? "ellipses" : k == PhantomKind::oriented ? "oriented" : "shepp-logan";
+  switch (k) {
+    case PhantomKind::ellipses: return "ellipses";
+    case PhantomKind::oriented: return "oriented";
+    case PhantomKind::shepp_logan: return "shepp-logan";
+    case PhantomKind::oriented_smooth: return "oriented-smooth";
+  }
+  throw value_error("phantom kind: unknown value");
 }
+
+/// The range of the inner ellipses' profile exponents p of the smooth oriented family: every inner ellipse
+/// is at least continuous (p ≥ 1: no jump and a bounded gradient at its boundary) and up to a bell-shaped
+/// blob (p = 3).
+inline constexpr double smooth_profile_min = 1.0;
+inline constexpr double smooth_profile_max = 3.0;
 
 /// A dataset split.
 enum class Split { train, validation, test };
@@ -59,14 +77,23 @@ enum class Split { train, validation, test };
   return dataset_seed * 0x9E3779B97F4A7C15ull + 1'000'000'000ull * (static_cast<std::uint64_t>(split) + 1) + i;
 }
 
-/// The ellipses of one phantom of the family, upright.
+/// The ellipses of one phantom of the family, upright.  A smooth oriented phantom has the ellipses of the
+/// oriented phantom of the same seed, with inner profile exponents drawn from [smooth_profile_min,
+/// smooth_profile_max] (a separate stream: the oriented family's draws are unchanged).
 [[nodiscard]] inline std::vector<Ellipse> phantom_ellipses(PhantomKind kind, std::uint64_t seed) {
   switch (kind) {
     case PhantomKind::ellipses: return random_ellipses(seed);
-    case PhantomKind::oriented: {
+    case PhantomKind::oriented:
+    case PhantomKind::oriented_smooth: {
+      // Smooth: the same seed's oriented geometry and intensities (the profiles come from a second stream),
+      // with the constant body kept so that its outline is still an edge.
       RandomEllipsesOptions o;
       o.oriented = true;
       o.angle_spread = std::numbers::pi / 8;
+      if (kind == PhantomKind::oriented_smooth) {
+        o.min_profile = smooth_profile_min;
+        o.max_profile = smooth_profile_max;
+      }
       return random_ellipses(seed, o);
     }
     case PhantomKind::shepp_logan: {

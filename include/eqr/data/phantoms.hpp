@@ -1,6 +1,8 @@
 /// @file data/phantoms.hpp
 /// Test images made of ellipses, rendered analytically at any size: the modified Shepp–Logan phantom
 /// (Toft's intensities, as in scikit-image and ODL) and random-ellipse phantoms reproducible by seed.
+/// An ellipse is either constant inside (the classical phantoms, piecewise constant: TV's ideal prior) or
+/// has a smooth profile intensity·(1 − ρ²)^p that falls from its centre to 0 on its boundary.
 ///
 /// A phantom is a list of `Ellipse`s in normalised coordinates (the unit disc fits the image), so it can be
 /// rotated *analytically* by any angle — rotate every centre and orientation, then render — which keeps a
@@ -29,9 +31,10 @@
 
 namespace eqr::data {
 
-/// One ellipse of a phantom: the set of points p with ‖D⁻¹ R(−angle)(p − c)‖ ≤ 1, D = diag(a, b),
-/// adding `intensity` to every point inside.  Lengths are in normalised units (the image spans [−1, 1]
-/// along its longer side), `angle` is in radians, counter-clockwise from the x axis to the `a` semi-axis.
+/// One ellipse of a phantom: the set of points p with ρ(p) = ‖D⁻¹ R(−angle)(p − c)‖ ≤ 1, D = diag(a, b),
+/// adding `intensity`·(1 − ρ²)^`profile` to every point inside.  Lengths are in normalised units (the image
+/// spans [−1, 1] along its longer side), `angle` is in radians, counter-clockwise from the x axis to the `a`
+/// semi-axis.  With the default profile 0 the ellipse is constant inside, as in the classical phantoms.
 struct Ellipse {
   double intensity = 1.0;
   double a = 1.0;   ///< semi-axis along the ellipse's own x direction
@@ -39,15 +42,43 @@ struct Ellipse {
   double x0 = 0.0;  ///< centre, x (right)
   double y0 = 0.0;  ///< centre, y (up)
   double angle = 0.0;
+  /// The exponent p ≥ 0 of the intensity profile: the value at normalised radius ρ (0 at the centre, 1 on
+  /// the boundary) is intensity·(1 − ρ²)^p.  p = 0: constant inside (a jump at the boundary); 0 < p ≤ 1:
+  /// continuous, falling to 0 at the boundary; p > 1: also a continuous gradient there (a smooth blob).
+  /// It depends on ρ only, so rotating the ellipse (`rotate_ellipses`) rotates its profile with it.
+  double profile = 0.0;
 
-  /// Whether the point (x, y) lies inside (boundary included).
-  bool contains(double x, double y) const {
+  /// The squared normalised radius ρ² of the point (x, y): 1 on the boundary, below 1 inside.
+  double radius_squared(double x, double y) const {
     const auto [c, s] = detail::cos_sin(angle);
     const double dx = x - x0, dy = y - y0;
     const double u = (c * dx + s * dy) / a, v = (-s * dx + c * dy) / b;
-    return u * u + v * v <= 1.0;
+    return u * u + v * v;
+  }
+
+  /// Whether the point (x, y) lies inside (boundary included).
+  bool contains(double x, double y) const { return radius_squared(x, y) <= 1.0; }
+
+  /// The value the ellipse adds at the point (x, y): intensity·(1 − ρ²)^profile inside, 0 outside.  A
+  /// constant ellipse (profile 0) adds exactly `intensity`, with no power taken.
+  double value_at(double x, double y) const {
+    const double r2 = radius_squared(x, y);
+    if (r2 > 1.0) return 0.0;
+    return profile == 0.0 ? intensity : intensity * std::pow(1.0 - r2, profile);
   }
 };
+
+/// Checks that an ellipse can be rendered: finite numbers, positive semi-axes and a profile exponent ≥ 0;
+/// otherwise a value_error naming the caller and what was found.
+inline void expect_valid_ellipse(const Ellipse& e, const char* caller) {
+  EQR_EXPECTS(e.a > 0 && e.b > 0 && std::isfinite(e.a) && std::isfinite(e.b) && std::isfinite(e.x0) &&
+                  std::isfinite(e.y0) && std::isfinite(e.angle) && std::isfinite(e.intensity),
+              value_error, caller, ": expected finite ellipses with positive semi-axes, found a = ", e.a, ", b = ", e.b,
+              ", centre (", e.x0, ", ", e.y0, "), angle ", e.angle, ", intensity ", e.intensity);
+  EQR_EXPECTS(std::isfinite(e.profile) && e.profile >= 0, value_error, caller,
+              ": expected a finite profile exponent p >= 0 (the value inside is intensity*(1 - rho^2)^p), found p = ",
+              e.profile);
+}
 
 /// How a list of ellipses becomes an image.
 struct RenderOptions {
@@ -59,11 +90,14 @@ struct RenderOptions {
   double clip_high = 1.0;
 };
 
-/// The value of a phantom at the point (x, y): the sum of the intensities of the ellipses containing it.
+/// The value of a phantom at the point (x, y): the sum of the ellipses' values there (`Ellipse::value_at`;
+/// for constant ellipses, the sum of the intensities of those containing the point).
 inline double phantom_value(std::span<const Ellipse> ellipses, double x, double y) {
   double v = 0.0;
-  for (const Ellipse& e : ellipses)
-    if (e.contains(x, y)) v += e.intensity;
+  for (const Ellipse& e : ellipses) {
+    expect_valid_ellipse(e, "phantom_value");
+    v += e.value_at(x, y);
+  }
   return v;
 }
 
@@ -76,11 +110,7 @@ xt::xtensor<T, 2> render_ellipses(std::span<const Ellipse> ellipses, std::size_t
               height, "x", width);
   EQR_EXPECTS(options.supersample >= 1 && options.supersample <= 64, value_error,
               "render_ellipses: expected a supersampling factor in 1..64, found ", options.supersample);
-  for (const Ellipse& e : ellipses)
-    EQR_EXPECTS(e.a > 0 && e.b > 0 && std::isfinite(e.a) && std::isfinite(e.b) && std::isfinite(e.x0) &&
-                    std::isfinite(e.y0) && std::isfinite(e.angle) && std::isfinite(e.intensity),
-                value_error, "render_ellipses: expected finite ellipses with positive semi-axes, found a = ", e.a,
-                ", b = ", e.b, ", centre (", e.x0, ", ", e.y0, "), angle ", e.angle, ", intensity ", e.intensity);
+  for (const Ellipse& e : ellipses) expect_valid_ellipse(e, "render_ellipses");
   const double h = 2.0 / static_cast<double>(std::max(height, width));
   const std::size_t s = options.supersample;
   // Bounding boxes: the half-extents of a rotated ellipse are sqrt(a²c² + b²s²) and sqrt(a²s² + b²c²).
@@ -110,8 +140,7 @@ xt::xtensor<T, 2> render_ellipses(std::span<const Ellipse> ellipses, std::size_t
           double v = 0.0;
           for (std::size_t k = 0; k < ellipses.size(); ++k) {
             const Box& b = boxes[k];
-            if (x >= b.x_low && x <= b.x_high && y >= b.y_low && y <= b.y_high && ellipses[k].contains(x, y))
-              v += ellipses[k].intensity;
+            if (x >= b.x_low && x <= b.x_high && y >= b.y_low && y <= b.y_high) v += ellipses[k].value_at(x, y);
           }
           if (options.clip) v = std::clamp(v, options.clip_low, options.clip_high);
           sum += v;
@@ -124,7 +153,8 @@ xt::xtensor<T, 2> render_ellipses(std::span<const Ellipse> ellipses, std::size_t
 }
 
 /// The ellipses rotated counter-clockwise by `angle` (radians) about the image centre: centres rotate,
-/// orientations add `angle`.  Rendering the result is the analytic rotation of the phantom.
+/// orientations add `angle`, intensities, semi-axes and profiles are kept.  Rendering the result is the
+/// analytic rotation of the phantom.
 inline std::vector<Ellipse> rotate_ellipses(std::span<const Ellipse> ellipses, double angle) {
   const auto [c, s] = detail::cos_sin(angle);
   std::vector<Ellipse> out(ellipses.begin(), ellipses.end());
@@ -183,11 +213,21 @@ struct RandomEllipsesOptions {
   /// x and turned at most ±`angle_spread`/2 from it.  Without: body and inner angles uniformly random.
   bool oriented = false;
   double angle_spread = std::numbers::pi / 6;
+  /// Range of the inner ellipses' profile exponents p (`Ellipse::profile`: intensity·(1 − ρ²)^p inside);
+  /// [0, 0], the default, gives constant ellipses and draws nothing.  The exponents come from a second
+  /// random stream of the seed (`profile_stream_seed`), drawn after everything else, so a phantom's
+  /// geometry and intensities are those of the same seed with constant ellipses: only the profiles differ.
+  double min_profile = 0.0;
+  double max_profile = 0.0;
 };
+
+/// The seed of the second random stream of `random_ellipses` (the profile exponents) for a phantom seed.
+[[nodiscard]] inline std::uint64_t profile_stream_seed(std::uint64_t seed) { return seed ^ 0x2545F4914F6CDD1Dull; }
 
 /// The ellipses of one random phantom; the same seed gives the same phantom on every platform
 /// (eqr::Random: std::mt19937_64 with written-out transforms).  Inner centres are uniform in the body
 /// shrunk to 80%; rendering with clipping to [0, 1] (what `random_ellipse_phantom` does) keeps values there.
+/// The body is always constant; inner profiles are drawn uniformly from [min_profile, max_profile].
 inline std::vector<Ellipse> random_ellipses(std::uint64_t seed, const RandomEllipsesOptions& o = {}) {
   EQR_EXPECTS(0 < o.min_axis && o.min_axis <= o.max_axis, value_error,
               "random_ellipses: expected 0 < min_axis <= max_axis, found ", o.min_axis, " and ", o.max_axis);
@@ -196,6 +236,9 @@ inline std::vector<Ellipse> random_ellipses(std::uint64_t seed, const RandomElli
               "] and [", o.min_body_intensity, ", ", o.max_body_intensity, "]");
   EQR_EXPECTS(o.angle_spread >= 0 && o.angle_spread <= 2 * std::numbers::pi, value_error,
               "random_ellipses: expected an angle spread in [0, 2*pi], found ", o.angle_spread);
+  EQR_EXPECTS(std::isfinite(o.max_profile) && 0 <= o.min_profile && o.min_profile <= o.max_profile, value_error,
+              "random_ellipses: expected a profile exponent range 0 <= min_profile <= max_profile (finite), found [",
+              o.min_profile, ", ", o.max_profile, "]");
   Random rng(seed);
   const auto uniform = [&rng](double low, double high) { return low + (high - low) * rng.uniform(); };
   std::vector<Ellipse> out;
@@ -234,6 +277,11 @@ inline std::vector<Ellipse> random_ellipses(std::uint64_t seed, const RandomElli
       e.angle = uniform(0.0, std::numbers::pi);
     }
     out.push_back(e);
+  }
+  if (o.max_profile > 0) {  // after all draws of the constant phantom, from their own stream
+    Random profile_rng(profile_stream_seed(seed));
+    for (std::size_t k = 1; k < out.size(); ++k)
+      out[k].profile = o.min_profile + (o.max_profile - o.min_profile) * profile_rng.uniform();
   }
   return out;
 }
