@@ -189,11 +189,11 @@ TEST_CASE("smooth profile: intensity*(1 - rho^2)^p at hand-picked points") {
   CHECK(e.value_at(0.1 + 0.4, -0.2) < 1e-20);  // on the boundary (up to rounding of rho)
   CHECK(e.value_at(0.1 + 0.4 * 1.01, -0.2) == 0.0);
   // Other exponents at rho = 0.6 (1 - rho^2 = 0.64): p = 1 gives 0.64, p = 1/2 gives 0.8, p = 0 gives 1.
-  for (const auto& [p, factor] : {std::pair{1.0, 0.64}, std::pair{0.5, 0.8}, std::pair{0.0, 1.0}, std::pair{3.0, 0.262144}}) {
+  for (const auto& pf : {std::pair{1.0, 0.64}, std::pair{0.5, 0.8}, std::pair{0.0, 1.0}, std::pair{3.0, 0.262144}}) {
     Ellipse f = e;
-    f.profile = p;
-    CAPTURE(p);
-    CHECK(f.value_at(0.1 + 0.4 * 0.6, -0.2) == doctest::Approx(2.0 * factor));
+    f.profile = pf.first;
+    CAPTURE(f.profile);
+    CHECK(f.value_at(0.1 + 0.4 * 0.6, -0.2) == doctest::Approx(2.0 * pf.second));
   }
   // A turned ellipse (angle pi/6): the point at rho = 0.5 along its own a axis.
   Ellipse t = e;
