@@ -1,4 +1,4 @@
-// `eqr experiment NAME --out REPORT_DIR [--quick] [--steps S] [--seed S]`: reproduces one of the paper's
+// `eqr experiment NAME --out REPORT_DIR [--quick] [--steps S] [--seed S] [--phantoms KIND] ...`: reproduces one of the paper's
 // experiments end to end and writes a report directory (index.md, PNG panels, SVG plots, results.json).
 #include <algorithm>
 #include <cmath>
@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "eqr/backends/cpu/threads.hpp"
+#include "eqr/data/datasets.hpp"
 #include "experiments/common.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ int run(eqr::cli::Args& args) {
   e.mu = args.real("mu");
   e.photons = args.real("photons");
   e.sigma = args.real("sigma");
+  if (const auto kind = args.value("phantoms")) e.phantoms = eqr::data::parse_phantom_kind(*kind);
   if (const auto sizes = args.value("train-sizes")) {
     std::size_t start = 0;
     while (start <= sizes->size()) {
@@ -68,14 +70,19 @@ int run(eqr::cli::Args& args) {
 const bool registered = eqr::cli::register_command(
     {"experiment", "reproduce one of the paper's experiments and write a report",
      "NAME --out REPORT_DIR [--quick] [--steps S] [--seed S] [--threads N]\n"
-     "  [--size N] [--iterations I] [--lr LR] [--lr-drop-at F] [--train-sizes 1,4,16] [--mu MU] [--photons N_IN] [--sigma S]\n\n"
+     "  [--size N] [--iterations I] [--lr LR] [--lr-drop-at F] [--train-sizes 1,4,16] [--mu MU] [--photons N_IN] [--sigma S]\n"
+     "  [--phantoms KIND]\n\n"
      "NAME: rotation-denoise (Figure 1), train-size-ct (Figure 7), train-size-mri (Figure 9), group-order (Figure 6)\n"
      "(those compiled into this build are listed by an unknown name). Writes REPORT_DIR/index.md with tables and\n"
      "figures, PNG panels, SVG plots, results.json (means per model, group, train_size and test) and\n"
      "per_image.json. --steps overrides the training steps. The other options override a variant's settings where\n"
      "they apply (image size, unrolled iterations, Adam's learning rate and the fraction of the steps after which it\n"
      "drops tenfold, nested training-set sizes, CT attenuation mu per image width and photon count, MRI noise\n"
-     "sigma); results.json records the values used, with wall and CPU seconds.\n\n"
+     "sigma); results.json records the values used, with wall and CPU seconds.\n"
+     "--phantoms KIND sets the image family of train-size-ct and train-size-mri: oriented (the default: a wide\n"
+     "horizontal body with inner ellipses aligned to it, all constant inside, i.e. piecewise constant),\n"
+     "oriented-smooth (the same geometry, inner ellipses with smooth profiles intensity*(1 - r^2)^p, p in [1, 3]),\n"
+     "ellipses (no preferred orientation) or shepp-logan (perturbed modified Shepp-Logan).\n\n"
      "Variants and run times (quick: measured on a shared 2-core machine; full: scaled from them and from\n"
      "bench_learned's 0.38 s per training step at 64x64, 8 iterations, width 96, i.e. ~1.5 s at 128x128):\n"
      "  rotation-denoise  --quick: 48x48, 3000 steps, width 32 (C4: 8 fields)            ~1.5 min\n"

@@ -92,6 +92,20 @@ expect_ok "test images of the wrong size (2, 24, 24)" "$EQR" phantom --kind elli
 expect_error "evaluate --data: wrong image size named" "test_gt.npy.*expected real ground truths of shape \(N, 16, 16\)" \
   "$EQR" evaluate --model den --data data_big
 
+echo "== eqr experiment --phantoms"
+expect_ok "experiment --help" "$EQR" experiment --help
+check "experiment --help documents --phantoms and the smooth family" \
+  bash -c 'cat out.txt err.txt | grep -q -- "--phantoms KIND" && cat out.txt err.txt | grep -q "oriented-smooth"'
+expect_exit "experiment: an unknown phantom family names every family" 1 \
+  "expected 'ellipses', 'oriented', 'shepp-logan' or 'oriented-smooth', found 'disc'" \
+  "$EQR" experiment train-size-ct --phantoms disc --out bad_exp
+check "no report for the refused family" test ! -e bad_exp
+expect_ok "train-size-ct on oriented-smooth phantoms (16x16, 1 image, 2 steps, 1 iteration)" \
+  "$EQR" experiment train-size-ct --quick --size 16 --train-sizes 1 --steps 2 --iterations 1 --phantoms oriented-smooth --out exp_smooth
+check "results.json records the family" grep -q '"phantoms": "oriented-smooth"' exp_smooth/results.json
+check "the report names the family in the problem and in the command" \
+  bash -c 'grep -q "16×16 oriented-smooth phantoms" exp_smooth/index.md && grep -q -- "--phantoms oriented-smooth" exp_smooth/index.md'
+
 echo "== errors"
 expect_error "unknown group" "--group: expected one of C2, C3, C4, C6, C8, C12, D4, found 'C5'" \
   "$EQR" train --problem ct --model equivariant --group C5 "${COMMON[@]}" --out bad

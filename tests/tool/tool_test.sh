@@ -67,6 +67,18 @@ h, a = load("sl.npy"); _, b = load("sl90.npy"); n = 64
 rot = [a[c * n + (n - 1 - r)] for r in range(n) for c in range(n)]  # numpy.rot90: out[r][c] = in[c][n-1-r]
 bad = sum(abs(x - y) > 1e-6 for x, y in zip(rot, b))
 sys.exit(0 if bad <= 3 else 1)'
+expect_ok "phantom oriented-smooth 32 float64, seed 3" "$EQR" phantom --kind oriented-smooth --size 32 --seed 3 --dtype float64 --out s3.npy
+expect_ok "phantom oriented-smooth turned by 90 degrees" "$EQR" phantom --kind oriented-smooth --size 32 --seed 3 --dtype float64 --angle 90 --out s3_90.npy
+expect_ok "phantom oriented-smooth stack of 2, seeds 3 and 4" "$EQR" phantom --kind oriented-smooth --size 32 --seed 3 --dtype float64 --images 2 --out s34.npy
+py "oriented-smooth: 90-degree phantom is numpy.rot90 of the upright one, values in [0, 1], many levels, stack starts with it" '
+_, a = load("s3.npy"); _, b = load("s3_90.npy"); h, s = load("s34.npy"); n = 32
+rot = [a[c * n + (n - 1 - r)] for r in range(n) for c in range(n)]
+assert max(abs(x - y) for x, y in zip(rot, b)) < 1e-12
+assert min(a) >= 0 and max(a) <= 1 and max(a) > 0
+assert len(set(a)) > 150, len(set(a))  # smooth profiles: not a few constant levels
+assert h["shape"] == (2, n, n) and s[:n * n] == a and s[n * n:] != a'
+expect_exit "phantom: --oriented is for --kind ellipses only" 2 "--oriented: expected only with --kind ellipses" \
+  "$EQR" phantom --kind oriented-smooth --oriented --size 8 --out x.npy
 expect_exit "phantom: unknown kind" 2 "--kind.*shepp-logan or ellipses.*'disc'" "$EQR" phantom --kind disc --size 8 --out x.npy
 expect_exit "phantom: missing --size" 2 "missing required option --size" "$EQR" phantom --kind shepp-logan --out x.npy
 expect_exit "phantom: bad size" 2 "--size: expected a positive integer" "$EQR" phantom --kind shepp-logan --size 0 --out x.npy

@@ -18,6 +18,7 @@
 #include "../cli.hpp"
 #include "../json.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/data/datasets.hpp"
 #include "eqr/io/svg_plot.hpp"
 #include "eqr/metrics/psnr.hpp"
 #include "eqr/metrics/ssim.hpp"
@@ -144,6 +145,7 @@ struct ExperimentArgs {
   std::optional<double> photons;     ///< CT: photons per detector cell N_in
   std::optional<double> sigma;       ///< MRI / denoising: noise standard deviation
   std::vector<long> train_sizes;     ///< training-set sizes (empty: the variant's)
+  std::optional<data::PhantomKind> phantoms;  ///< phantom family of the synthetic images (train-size experiments)
 };
 
 /// One experiment: its name, what it reproduces, and its entry point.

@@ -32,7 +32,7 @@ namespace eqr::experiments {
 template <class Op>
 struct TrainSizeProblem {
   std::string experiment;      ///< "train-size-ct" / "train-size-mri"
-  std::string description;     ///< one paragraph for the report
+  std::string description;     ///< one paragraph for the report, naming the phantom family (`phantom_phrase`)
   Op op;
   std::function<Tensor(const Tensor&, std::uint64_t)> noise;  ///< noisy data from A u and a seed
   std::function<Tensor(const Tensor&)> direct;                 ///< FBP / zero-filled reconstruction
@@ -69,6 +69,25 @@ struct TrainSizeSchedule {
     return plan;
   }
 };
+
+/// How a problem description names its images: "N×N <family> phantoms".
+inline std::string phantom_phrase(std::size_t n, data::PhantomKind kind) {
+  return std::to_string(n) + "×" + std::to_string(n) + " " + data::name(kind) + " phantoms";
+}
+
+/// The problem on phantoms of another family: `phantoms` set, and the family named in the description
+/// (its `phantom_phrase` replaced, or a sentence added where the description has none).
+template <class Op>
+[[nodiscard]] TrainSizeProblem<Op> with_phantoms(TrainSizeProblem<Op> problem, data::PhantomKind kind) {
+  const std::string old_phrase = phantom_phrase(problem.size, problem.phantoms);
+  const std::string new_phrase = phantom_phrase(problem.size, kind);
+  if (const auto at = problem.description.find(old_phrase); at != std::string::npos)
+    problem.description.replace(at, old_phrase.size(), new_phrase);
+  else
+    problem.description += " Images: " + new_phrase + ".";
+  problem.phantoms = kind;
+  return problem;
+}
 
 namespace detail {
 
@@ -110,8 +129,8 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
   noise_model.validate();
   TrainSizeProblem<Radon<float>> p{
       experiment,
-      "CT: parallel beam, 50 angles in [0, π), " + std::to_string(n) + "×" + std::to_string(n) +
-          " oriented phantoms, Poisson noise with N_in = " + io::format_fixed(photons, 0) +
+      "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, data::PhantomKind::oriented) +
+          ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
           " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
           " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
           "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
@@ -144,8 +163,8 @@ inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double 
   return {experiment,
           "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
           "fraction " + io::format_fixed(op.sampling_fraction(), 3) + "), complex white Gaussian noise σ = " +
-              io::format_fixed(sigma, 3) + " per real and imaginary part, " + std::to_string(n) + "×" +
-              std::to_string(n) + " oriented phantoms as complex images (two channels, imaginary part 0). "
+              io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, data::PhantomKind::oriented) +
+              " as complex images (two channels, imaginary part 0). "
               "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
           op,
           [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },

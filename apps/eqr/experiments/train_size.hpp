@@ -34,9 +34,11 @@
 namespace eqr::experiments {
 
 /// Runs a train-size experiment with C = image channels (1 CT, 2 MRI), memory 5, and `Fields` regular C4
-/// fields (ordinary width 4·Fields) in every prox network; writes the report into args.out.
+/// fields (ordinary width 4·Fields) in every prox network; writes the report into args.out. The images are
+/// the problem's phantom family unless the command line names another (`--phantoms`).
 template <int C, int Fields, class Op>
-int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& problem, const TrainSizeSchedule& plan) {
+int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& given, const TrainSizeSchedule& plan) {
+  const TrainSizeProblem<Op> problem = args.phantoms ? with_phantoms(given, *args.phantoms) : given;
   constexpr int memory = 5;
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
@@ -57,7 +59,8 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   const auto test_up = make(data::Split::test, plan.test_images, false);
   const auto test_rot = make(data::Split::test, plan.test_images, true);
   const double op_norm = estimate_operator_norm<FB>(problem.op, 100);
-  std::cerr << problem.experiment << ": " << problem.size << "x" << problem.size << " images, ||A|| = " << op_norm
+  std::cerr << problem.experiment << ": " << problem.size << "x" << problem.size << " " << data::name(problem.phantoms)
+            << " images, ||A|| = " << op_norm
             << ", sizes";
   for (long s : plan.sizes) std::cerr << " " << s;
   std::cerr << ", " << plan.steps << " steps per model\n";
@@ -259,7 +262,8 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                "rotated analytically by random angles (ellipses rotated, then rendered), re-simulated. Run time " +
                eqr::io::format_fixed(seconds, 0) + " s wall, " + eqr::io::format_fixed(cpu_seconds, 0) + " s CPU (" +
                std::to_string(cpu::max_threads()) + " threads).")
-      .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : ""));
+      .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : "") +
+            (args.phantoms ? " --phantoms " + data::name(*args.phantoms) : std::string()));
   md.save(args.out / "index.md");
   std::cout << problem.experiment << ": done in " << eqr::io::format_fixed(seconds, 0) << " s; report: "
             << (args.out / "index.md").string() << "\n";
