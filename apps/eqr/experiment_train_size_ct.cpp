@@ -1,6 +1,8 @@
 // `eqr experiment train-size-ct` (the paper's Figure 7): CT with 50 angles and Poisson noise; ordinary vs
 // C4-equivariant learned proximal gradient trained on nested training sets of several sizes, with FBP and TV,
-// tested on upright and analytically rotated phantoms.
+// tested on upright and analytically rotated phantoms.  The images are smooth oriented phantoms by default:
+// piecewise-constant ones are exactly TV's prior, unlike the paper's chest CT slices (`--phantoms oriented`
+// runs them; benchmarks/results/learned-2026-11-25-session3-smooth.md compares the two).
 #include "experiments/train_size.hpp"
 
 namespace {
@@ -11,8 +13,10 @@ template <int Fields>
 int run_ct(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& defaults) {
   const TrainSizeSchedule plan = defaults.overridden_by(args);
   const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
-  return run_train_size<1, Fields>(
-      args, ct_problem(size, "train-size-ct", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4)), plan);
+  return run_train_size<1, Fields>(args,
+                                   ct_problem(size, "train-size-ct", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4),
+                                              args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth)),
+                                   plan);
 }
 
 int run(const ExperimentArgs& args) {
@@ -20,13 +24,13 @@ int run(const ExperimentArgs& args) {
   if (args.quick) {
     plan.sizes = {1, 4, 16};
     plan.test_images = 8;
-    plan.steps = 1500;
+    plan.steps = 4000;
     plan.iterations = 4;
     plan.lr = 1e-3;
     plan.lr_drop_at = 0.75;
     plan.tv_lambdas = {3e-5, 1e-4, 3e-4, 1e-3, 3e-3};
     plan.tv_iterations = 200;
-    return run_ct<6>(args, 32, plan);
+    return run_ct<6>(args, 64, plan);
   }
   plan.sizes = {1, 10, 100};
   plan.test_images = 50;

@@ -1,6 +1,7 @@
 // `eqr experiment train-size-mri` (the paper's Figure 9): single-coil Cartesian MRI with ~20% of the k-space
 // columns and complex white Gaussian noise; ordinary vs C4-equivariant learned proximal gradient over
-// training-set sizes, with zero-filling and TV, tested on upright and analytically rotated phantoms.
+// training-set sizes, with zero-filling and TV, tested on upright and analytically rotated phantoms (smooth
+// oriented phantoms by default, as in train-size-ct).
 #include "experiments/train_size.hpp"
 
 namespace {
@@ -11,7 +12,10 @@ template <int Fields>
 int run_mri(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& defaults, double sigma) {
   const TrainSizeSchedule plan = defaults.overridden_by(args);
   const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
-  return run_train_size<2, Fields>(args, mri_problem(size, args.sigma.value_or(sigma), "train-size-mri"), plan);
+  return run_train_size<2, Fields>(args,
+                                   mri_problem(size, args.sigma.value_or(sigma), "train-size-mri",
+                                               args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth)),
+                                   plan);
 }
 
 int run(const ExperimentArgs& args) {

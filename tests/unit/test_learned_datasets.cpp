@@ -88,7 +88,8 @@ TEST_CASE("the oriented family has a preferred (horizontal) orientation") {
 
 TEST_CASE("bad dataset input is rejected with what was expected and found") {
   CHECK_THROWS_WITH_AS((void)eqr::data::parse_phantom_kind("disc"),
-                       doctest::Contains("expected 'ellipses', 'oriented' or 'shepp-logan', found 'disc'"), eqr::value_error);
+                       doctest::Contains("expected 'ellipses', 'oriented', 'shepp-logan' or 'oriented-smooth', found 'disc'"),
+                       eqr::value_error);
   const eqr::Identity<float> op(8, 8, 1);
   const auto noise = [](const FB::tensor_type& x, std::uint64_t) { return x; };
   eqr::data::SyntheticSpec spec{eqr::data::PhantomKind::ellipses, 16, eqr::data::Split::train, 1, 0, false, 1};

@@ -75,20 +75,6 @@ inline std::string phantom_phrase(std::size_t n, data::PhantomKind kind) {
   return std::to_string(n) + "×" + std::to_string(n) + " " + data::name(kind) + " phantoms";
 }
 
-/// The problem on phantoms of another family: `phantoms` set, and the family named in the description
-/// (its `phantom_phrase` replaced, or a sentence added where the description has none).
-template <class Op>
-[[nodiscard]] TrainSizeProblem<Op> with_phantoms(TrainSizeProblem<Op> problem, data::PhantomKind kind) {
-  const std::string old_phrase = phantom_phrase(problem.size, problem.phantoms);
-  const std::string new_phrase = phantom_phrase(problem.size, kind);
-  if (const auto at = problem.description.find(old_phrase); at != std::string::npos)
-    problem.description.replace(at, old_phrase.size(), new_phrase);
-  else
-    problem.description += " Images: " + new_phrase + ".";
-  problem.phantoms = kind;
-  return problem;
-}
-
 namespace detail {
 
 /// Evaluates a reconstruction function on a test set into a result entry.
@@ -121,7 +107,8 @@ inline constexpr double ct_default_mu = 12.0;
 /// thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter and frequency scaling
 /// are chosen on the validation images among `direct_variants` (a tuned baseline, as TV's λ is).
 inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
-                                                 double photons = 1e4) {
+                                                 double photons = 1e4,
+                                                 data::PhantomKind phantoms = data::PhantomKind::oriented) {
   const auto geometry = parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
   CtPoissonNoise noise_model;
   noise_model.photons = photons;
@@ -129,7 +116,7 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
   noise_model.validate();
   TrainSizeProblem<Radon<float>> p{
       experiment,
-      "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, data::PhantomKind::oriented) +
+      "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
           ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
           " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
           " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
@@ -138,7 +125,7 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
       [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
       {},
       "fbp",
-      data::PhantomKind::oriented,
+      phantoms,
       n,
       {},
       {}};
@@ -157,20 +144,21 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
 
 /// MRI: fastMRI's random column mask (acceleration 5, 8 % centre: ~20 % of k-space), complex white Gaussian
 /// noise σ per real and imaginary part, zero-filled inverse DFT.
-inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double sigma, const std::string& experiment) {
+inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double sigma, const std::string& experiment,
+                                                          data::PhantomKind phantoms = data::PhantomKind::oriented) {
   const auto mask = random_line_mask<float>(n, 5.0, 0.08, 1234);
   const MaskedFourier<float> op(n, mask);
   return {experiment,
           "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
           "fraction " + io::format_fixed(op.sampling_fraction(), 3) + "), complex white Gaussian noise σ = " +
-              io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, data::PhantomKind::oriented) +
+              io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, phantoms) +
               " as complex images (two channels, imaginary part 0). "
               "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
           op,
           [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
           [op](const Tensor& y) { return op.adjoint(y); },
           "zero-filled",
-          data::PhantomKind::oriented,
+          phantoms,
           n,
           {},
           {{"sigma", sigma}, {"sampling_fraction", op.sampling_fraction()}}};
