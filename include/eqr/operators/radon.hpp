@@ -162,7 +162,7 @@ class Radon {
       // Rays closer than a pixel (or so far apart that eight overflow a window) take the one-by-one path
       // for every group, in a single pass.
       const float spread = count < 2 ? 0.0f : std::abs(q[count - 1] - q[0]) / static_cast<float>(count - 1);
-      const bool windows = spread >= 1.0f && 7.0f * spread + 2.0f <= static_cast<float>(window);
+      const bool windows = window_adds && spread >= 1.0f && 7.0f * spread + 2.0f <= static_cast<float>(window);
       for (std::int32_t parity = 0; parity < (windows ? 2 : 1); ++parity) {
         for (std::int32_t g = parity; g < groups; g += windows ? 2 : 1) {
           const __m256 pos = _mm256_add_ps(_mm256_loadu_ps(q + 8 * g), offset);
@@ -188,6 +188,12 @@ class Radon {
 
   /// How many values past a ray's pixel pair the vector paths may touch (the slack the line buffers carry).
   static constexpr std::size_t window = 16;
+  /// Whether `add_window_pairs` is compiled in (it needs AVX-512's expand).
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+  static constexpr bool window_adds = true;
+#else
+  static constexpr bool window_adds = false;
+#endif
 
 #if defined(__AVX__)
   /// The pixel pairs (line[i_k], line[i_k + 1]) of eight rays, read one value at a time.
