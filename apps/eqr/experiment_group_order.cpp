@@ -1,6 +1,8 @@
 // `eqr experiment group-order` (the paper's Figure 6): learned proximal gradient methods for CT, equivariant
 // to C2, C3, C4, C6, C8, C12 and D4 (and the ordinary C1 network), all at the same width (|G| × regular fields
-// = const), trained on the same training set and compared on held-out images.
+// = const), trained on the same training set and compared on held-out images.  It compares groups with each
+// other, not with TV, so it keeps the piecewise-constant oriented phantoms by default (`--phantoms`, `--mu` and
+// `--photons` apply here too).
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -60,7 +62,8 @@ int run_width(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule
   static_assert(W % 24 == 0, "group-order: the width must be divisible by 2, 3, 4, 6, 8 and 12 (a multiple of 24).");
   const auto start = std::chrono::steady_clock::now();
   std::filesystem::create_directories(args.out);
-  const auto problem = ct_problem(n, "group-order");
+  const auto problem = ct_problem(n, "group-order", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4),
+                                  args.phantoms.value_or(eqr::data::PhantomKind::oriented));
   eqr::data::SyntheticSpec spec{problem.phantoms, n, eqr::data::Split::train, static_cast<std::size_t>(train_size),
                                 static_cast<std::uint64_t>(args.seed), false, 2};
   const auto train = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
@@ -126,7 +129,8 @@ int run_width(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule
       best = e.group;
     }
   eqr::cli::JsonObject config;
-  config.add("quick", args.quick).add("size", static_cast<long>(n)).add("train_size", train_size)
+  config.add("quick", args.quick).add("size", static_cast<long>(n)).add("phantoms", eqr::data::name(problem.phantoms))
+      .add("train_size", train_size)
       .add("steps", plan.steps).add("lr", plan.lr).add("iterations", plan.iterations).add("memory", memory)
       .add("width", W).add("test_images", plan.test_images).add("best_group_upright_ssim", best)
       .add("seed", args.seed).add("seconds", seconds);
