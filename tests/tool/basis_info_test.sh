@@ -4,10 +4,7 @@
 # Usage: basis_info_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
-EQR=${1:?usage: basis_info_test.sh /path/to/eqr}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_basis_test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-FAILS=0
+start_tool_test basis_info_test "$@"
 # json_field JSON KEY: the raw value of a top-level key in a flat JSON object.
 json_field() { printf '%s' "$1" | sed -E "s/.*\"$2\": (\"[^\"]*\"|\[[^]]*\]|[^,}]*).*/\1/"; }
 
@@ -66,5 +63,4 @@ expect_basis_refused "unknown field type is refused" "--in: expected trivial, re
 expect_basis_refused "irrep of the wrong group is refused" "irrep" --group C4 --in irrep:3 --out regular --kernel 3
 expect_basis_refused "unknown flag is refused" "unknown or unexpected argument '--bogus'" --group C4 --in regular --out regular --kernel 3 --bogus
 
-echo "$FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish_tool_test

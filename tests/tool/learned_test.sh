@@ -7,13 +7,7 @@
 # Usage: learned_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
-EQR=${1:?usage: learned_test.sh /path/to/eqr}
-[ -x "$EQR" ] || { echo "learned_test.sh: '$EQR' is not an executable"; exit 1; }
-EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_learned_test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-FAILS=0
+start_tool_test learned_test "$@"
 export EQR_NUM_THREADS=2
 
 # json_psnr FILE MODEL TEST [NOTE]: the mean PSNR of the entry (model, test, note) of an evaluate --json output.
@@ -116,7 +110,4 @@ expect_error "equivariant LPD only for C4" "equivariant learned primal-dual meth
 expect_error "unknown method" "--method: expected lpg or lpd, found 'admm'" \
   "$EQR" train --problem ct --method admm "${COMMON[@]}" --out bad
 
-echo
-if [ "$FAILS" -eq 0 ]; then echo "all learned-command tool tests passed"; exit 0; fi
-echo "$FAILS learned-command tool test(s) failed"
-exit 1
+finish_tool_test

@@ -6,13 +6,7 @@
 # (no numpy needed); without python3 they are skipped and the rest still runs.
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
-EQR=${1:?usage: tool_test.sh /path/to/eqr}
-[ -x "$EQR" ] || { echo "tool_test.sh: '$EQR' is not an executable"; exit 1; }
-EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_tool_test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-FAILS=0
+start_tool_test tool_test "$@"
 PY=$(command -v python3 || true)
 
 has_command() { "$EQR" --help | grep -Eq "^  $1 "; }
@@ -187,6 +181,4 @@ cp sl.npy keep.npy
 expect_exit "a failing command keeps an existing output intact" 1 "junk.npy" "$EQR" compare --ref junk.npy --in sl.npy
 check "existing file untouched" cmp -s sl.npy keep.npy
 
-echo
-if [ "$FAILS" -ne 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
-echo "all tool checks passed"
+finish_tool_test

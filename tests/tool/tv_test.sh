@@ -5,11 +5,7 @@
 # Usage: tv_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
-EQR=${1:?usage: tv_test.sh /path/to/eqr}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_tv_test.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-FAILS=0
+start_tool_test tv_test "$@"
 objective=()
 json_field() { printf '%s' "$1" | sed -E "s/.*\"$2\": ([^,}]*).*/\1/"; }
 at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
@@ -39,5 +35,4 @@ rc=$?
 [ $rc -ne 0 ] && grep -q "missing.npy" err.txt && [ ! -e bad.npy ] && pass "a missing input is named, no output" ||
   fail "missing input (exit $rc: $(cat err.txt))"
 
-echo "$FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish_tool_test

@@ -1,6 +1,28 @@
-# The assertions the end-to-end tool tests (tests/tool/*.sh) share. Source it after `FAILS=0`; each check
-# prints "ok    NAME" or "FAIL  NAME (…)" and failures are counted in FAILS. Commands run in the current
+# The set-up, assertions and verdict the end-to-end tool tests (tests/tool/*.sh) share. A script sources
+# this, calls `start_tool_test NAME "$@"`, runs its checks and ends with `finish_tool_test`. Each check prints
+# "ok    NAME" or "FAIL  NAME (…)" and failures are counted in FAILS. Commands run in the test's temporary
 # directory with their stdout in out.txt and stderr in err.txt.
+
+# start_tool_test NAME EQR_PATH: EQR becomes the absolute path of the tool (which must be executable), WORK a
+# temporary directory that is removed on exit and made the current directory, and FAILS 0.
+start_tool_test() {
+  local name=$1
+  EQR=${2:?usage: $name.sh /path/to/eqr}
+  [ -x "$EQR" ] || { echo "$name.sh: '$EQR' is not an executable"; exit 1; }
+  EQR="$(cd "$(dirname "$EQR")" && pwd)/$(basename "$EQR")"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/eqr_$name.XXXXXX")
+  trap 'rm -rf "$WORK"' EXIT
+  cd "$WORK" || exit 1
+  FAILS=0
+}
+
+# finish_tool_test: the verdict — exits 0 when no check failed, 1 otherwise.
+finish_tool_test() {
+  echo
+  if [ "$FAILS" -eq 0 ]; then echo "all checks passed"; exit 0; fi
+  echo "$FAILS check(s) failed"
+  exit 1
+}
 
 pass() { printf 'ok    %s\n' "$1"; }
 fail() { printf 'FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
