@@ -24,14 +24,8 @@
 
 namespace eqr::experiments {
 
-/// What a run directory records about its model.
-/// The groups `eqr train` offers for the equivariant model (the group-order experiment's, Figure 6).
-inline const std::vector<std::string>& offered_groups() {
-  static const std::vector<std::string> g{"C2", "C3", "C4", "C6", "C8", "C12", "D4"};
-  return g;
-}
-
-/// The order |G| of an offered group (0 for an unknown name).
+/// The order |G| of a group `eqr train` offers for the equivariant model (the group-order experiment's,
+/// Figure 6); 0 for any other name.
 inline long group_order(const std::string& g) {
   static const std::map<std::string, long> orders{{"C2", 2}, {"C3", 3}, {"C4", 4}, {"C6", 6},
                                                    {"C8", 8}, {"C12", 12}, {"D4", 8}};
@@ -39,6 +33,7 @@ inline long group_order(const std::string& g) {
   return it == orders.end() ? 0 : it->second;
 }
 
+/// What a run directory records about its model.
 struct RunConfig {
   std::string problem = "ct";       ///< denoise | ct | mri
   std::string method = "lpg";       ///< lpg (learned proximal gradient) | lpd (learned primal-dual)
