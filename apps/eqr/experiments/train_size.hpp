@@ -102,9 +102,13 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   for (long size : plan.sizes) {
     PairList<FB> train_set;
     train_set.pairs.assign(train_all.pairs.begin(), train_all.pairs.begin() + size);
+    std::array<Tensor, 4> ex;
+    // Trains one method, exports its filters once (inference with plain convolutions: the same output at an
+    // ordinary CNN's cost) and evaluates it on both test sets; its first test images go to ex[slot], ex[slot + 1].
     // Adam at plan.lr, then (from lr_drop_at·steps on) at plan.lr/10: the second phase resumes the first's
     // checkpoint (parameters and Adam's moments), so the schedule is one continuous run with a step decay.
-    const auto train_model = [&](auto& lpg, const std::string& name) {
+    const auto train_and_test = [&](auto& lpg, const std::string& name, const std::string& group, std::size_t slot) {
+      std::cerr << "training " << (name == "ordinary" ? name : group + "-" + name) << " LPG on " << size << " image(s)\n";
       const long first = std::clamp(static_cast<long>(std::lround(plan.lr_drop_at * static_cast<double>(plan.steps))), 1L, plan.steps);
       const auto options = [&](long steps, double lr) {
         return TrainingOptions().steps(steps).lr(lr).clip_grad_norm(1.0).seed(seed + static_cast<std::uint64_t>(size))
@@ -112,21 +116,20 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
       };
       (void)eqr::train(lpg, train_set, val, options(first, plan.lr));
       if (first < plan.steps) (void)eqr::train(lpg, train_set, val, options(plan.steps, plan.lr / 10).resume(true));
+      const auto exported = export_method(lpg);
+      const auto reconstruct = [&](const Tensor& y) { return exported.forward(y); };
+      std::vector<Tensor> up, rot;
+      entries.push_back(detail::evaluate(name, group, size, "upright", test_up, reconstruct, &up));
+      entries.push_back(detail::evaluate(name, group, size, "rotated", test_rot, reconstruct, &rot));
+      ex[slot] = up[0];
+      ex[slot + 1] = rot[0];
     };
-    std::array<Tensor, 4> ex;
     {
       std::vector<OrdinaryProx<FB>> nets;
       for (int i = 0; i < plan.iterations; ++i)
         nets.push_back(make_ordinary_prox<FB>(2 * C + memory, C + memory, 4 * Fields, 100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> lpg(problem.op, op_norm, C, std::move(nets), options);
-      std::cerr << "training ordinary LPG on " << size << " image(s)\n";
-      train_model(lpg, "ordinary");
-      const auto exported = export_method(lpg);  // inference with plain convolutions (the same output)
-      std::vector<Tensor> up, rot;
-      entries.push_back(detail::evaluate("ordinary", "C1", size, "upright", test_up, [&](const Tensor& y) { return exported.forward(y); }, &up));
-      entries.push_back(detail::evaluate("ordinary", "C1", size, "rotated", test_rot, [&](const Tensor& y) { return exported.forward(y); }, &rot));
-      ex[0] = up[0];
-      ex[1] = rot[0];
+      train_and_test(lpg, "ordinary", "C1", 0);
     }
     {
       using Net = EquivariantProx<C4, 2 * C + memory, Fields, C + memory, FB>;
@@ -134,14 +137,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
       for (int i = 0; i < plan.iterations; ++i)
         nets.push_back(make_equivariant_prox<C4, 2 * C + memory, Fields, C + memory, FB>(100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, Net> lpg(problem.op, op_norm, C, std::move(nets), options);
-      std::cerr << "training C4-equivariant LPG on " << size << " image(s)\n";
-      train_model(lpg, "equivariant");
-      const auto exported = export_method(lpg);  // the filters expanded once: an ordinary CNN's inference cost
-      std::vector<Tensor> up, rot;
-      entries.push_back(detail::evaluate("equivariant", "C4", size, "upright", test_up, [&](const Tensor& y) { return exported.forward(y); }, &up));
-      entries.push_back(detail::evaluate("equivariant", "C4", size, "rotated", test_rot, [&](const Tensor& y) { return exported.forward(y); }, &rot));
-      ex[2] = up[0];
-      ex[3] = rot[0];
+      train_and_test(lpg, "equivariant", "C4", 2);
     }
     examples.emplace_back(size, ex);
     std::cerr << "size " << size << ": ordinary " << eqr::io::format_fixed(mean_psnr_of(entries, "ordinary", "rotated", size), 2)
