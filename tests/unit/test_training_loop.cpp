@@ -1,14 +1,17 @@
 // Tests of the training loop: it learns a toy denoising task, N steps + resume + N steps equals 2N steps bit
-// for bit, a non-finite loss stops it with a message naming the step, Ctrl-C (SIGINT) stops it cleanly with
-// a checkpoint, validation and the run directory's log and plot are written, and bad options are rejected.
+// for bit, keep_best returns the best validation's parameters (across a resume), a non-finite loss stops it
+// with a message naming the step, Ctrl-C (SIGINT) stops it cleanly with a checkpoint, validation and the run
+// directory's log and plot are written, and bad options are rejected.
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eqr/algorithms/learned_prox_network.hpp"
@@ -123,6 +126,71 @@ TEST_CASE("N steps + resume + N steps equals 2N steps bit for bit, with the log 
   CHECK(svg_text.str().find("<polyline") != std::string::npos);
   for (const auto& e : std::filesystem::directory_iterator(b.path))
     CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+}
+
+namespace {
+
+/// The lowest validation loss in a log and the step it was measured after.
+std::pair<double, std::int64_t> lowest_validation(const std::vector<eqr::TrainingLogEntry>& log) {
+  std::pair<double, std::int64_t> best{std::numeric_limits<double>::infinity(), 0};
+  for (const auto& e : log)
+    if (e.val_loss && *e.val_loss < best.first) best = {*e.val_loss, e.step};
+  return best;
+}
+
+}  // namespace
+
+TEST_CASE("keep_best returns the parameters of the lowest validation loss, also when it was an earlier run's") {
+  const eqr::cpu::ThreadLimit threads(2);
+  // Two noisy training images and a large learning rate: the validation loss falls, then overfitting and the
+  // step size make it rise and jump, so its minimum is not at the last step.
+  const auto train = toy_pairs(2, 8, 11);
+  const auto val = toy_pairs(3, 8, 12);
+  TempDir dir("eqr_train_best");
+  const auto opts = eqr::TrainingOptions().lr(3e-2).seed(4).validate_every(2).progress(eqr::Progress::none).keep_best(true);
+
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 6, 7);
+  const auto r = eqr::train(net, train, val, eqr::TrainingOptions(opts).steps(30).run_dir(dir.path));
+  const auto [lowest, at] = lowest_validation(r.log);
+  REQUIRE(at < 30);  // otherwise the last parameters are the best ones and nothing is tested
+  CHECK(r.best_step == at);
+  CHECK(*r.best_val_loss == lowest);
+  CHECK(eqr::mean_loss(net, val) == lowest);  // the same parameters give the same validation loss, bit for bit
+  auto from_file = eqr::make_ordinary_prox<FB>(1, 1, 6, 99);
+  eqr::nn::load_checkpoint(dir.path / "best.eqrc", from_file);
+  CHECK(parameters_of(from_file) == parameters_of(net));
+  // checkpoint.eqrc holds the last parameters, whose validation loss is the log's last one.
+  auto last = eqr::make_ordinary_prox<FB>(1, 1, 6, 99);
+  eqr::nn::load_checkpoint(dir.path / "checkpoint.eqrc", last);
+  CHECK(eqr::mean_loss(last, val) == doctest::Approx(*r.log.back().val_loss).epsilon(1e-12));
+  CHECK(eqr::mean_loss(last, val) > lowest);
+
+  // A resumed run at a learning rate too small to move the parameters away from the last ones keeps the first
+  // run's best, from best.eqrc.
+  auto resumed = eqr::make_ordinary_prox<FB>(1, 1, 6, 99);
+  const auto r2 = eqr::train(resumed, train, val, eqr::TrainingOptions(opts).lr(1e-7).steps(40).run_dir(dir.path).resume(true));
+  REQUIRE(r2.first_step == 30);
+  CHECK(r2.best_step == at);
+  CHECK(*r2.best_val_loss == doctest::Approx(lowest).epsilon(1e-7));  // read back from log.csv (9 digits)
+  CHECK(parameters_of(resumed) == parameters_of(net));
+
+  // Without keep_best the last parameters are returned (the best is still reported).
+  auto plain = eqr::make_ordinary_prox<FB>(1, 1, 6, 7);
+  const auto r3 = eqr::train(plain, train, val, eqr::TrainingOptions(opts).keep_best(false).steps(30));
+  CHECK(r3.best_step == at);
+  CHECK(eqr::mean_loss(plain, val) == doctest::Approx(*r3.log.back().val_loss).epsilon(1e-12));
+  CHECK(parameters_of(plain) == parameters_of(last));
+}
+
+TEST_CASE("resuming with keep_best without best.eqrc is refused, naming the missing file") {
+  const auto train = toy_pairs(2, 6, 13);
+  const auto val = toy_pairs(1, 6, 14);
+  TempDir dir("eqr_train_best_missing");
+  const auto opts = eqr::TrainingOptions().validate_every(2).progress(eqr::Progress::none).run_dir(dir.path);
+  auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 1);
+  (void)eqr::train(net, train, val, eqr::TrainingOptions(opts).steps(4));  // keep_best off: no best.eqrc
+  CHECK_THROWS_WITH_AS(eqr::train(net, train, val, eqr::TrainingOptions(opts).steps(8).resume(true).keep_best(true)),
+                       doctest::Contains("best.eqrc' (the best validation of step"), eqr::io_error);
 }
 
 TEST_CASE("a non-finite loss stops training with a message naming the step and the kept checkpoint") {

@@ -9,9 +9,15 @@
 /// and its step count, so N steps, a resume and N more steps give bit for bit the parameters of 2N steps
 /// in one run (at a fixed thread count, as the backend's reductions are then deterministic).
 ///
+/// **Best validation** (`TrainingOptions::keep_best`): model selection on the validation set, as the
+/// classical baselines' parameters are chosen. The model returned holds the parameters of the validation
+/// with the lowest loss (over resumed runs too); `checkpoint.eqrc` keeps the last ones, so that a resume
+/// still continues exactly.
+///
 /// **Run directory** (`TrainingOptions::run_dir`, optional): `checkpoint.eqrc` (nn/checkpoint.hpp
 /// format), `log.csv` (`step,loss,val_loss,grad_norm,seconds`; val_loss empty between validations),
-/// `loss.svg` (training and validation loss, log scale). All are rewritten atomically at each checkpoint.
+/// `loss.svg` (training and validation loss, log scale), and with `keep_best` `best.eqrc` (the best
+/// validation's parameters, no optimiser state). All are rewritten atomically at each checkpoint.
 #pragma once
 
 #include <atomic>
@@ -94,6 +100,9 @@ class TrainingOptions {
   TrainingOptions& resume(bool v) { resume_ = v; return *this; }
   /// Progress display.
   TrainingOptions& progress(Progress v) { progress_ = v; return *this; }
+  /// Return the parameters of the best validation instead of the last ones (needs a validation set and
+  /// `validate_every` > 0 to select anything; otherwise the last parameters are returned).
+  TrainingOptions& keep_best(bool v) { keep_best_ = v; return *this; }
 
   [[nodiscard]] std::int64_t steps() const { return steps_; }
   [[nodiscard]] int batch() const { return batch_; }
@@ -105,6 +114,7 @@ class TrainingOptions {
   [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_; }
   [[nodiscard]] bool resume() const { return resume_; }
   [[nodiscard]] Progress progress() const { return progress_; }
+  [[nodiscard]] bool keep_best() const { return keep_best_; }
 
   /// Throws value_error naming the first invalid setting.
   void validate() const {
@@ -130,6 +140,7 @@ class TrainingOptions {
   std::filesystem::path run_dir_;
   bool resume_ = false;
   Progress progress_ = Progress::automatic;
+  bool keep_best_ = false;
 };
 
 /// One row of the training log.
@@ -147,6 +158,8 @@ struct TrainingResult {
   std::int64_t steps = 0;             ///< optimiser steps done in total
   bool interrupted = false;           ///< stopped early by Ctrl-C (the checkpoint is written)
   std::vector<TrainingLogEntry> log;  ///< every step of this call (and of earlier runs, when resumed)
+  std::optional<double> best_val_loss;  ///< the lowest validation loss in the log (none without validation)
+  std::int64_t best_step = 0;           ///< the step it was measured after (0 without validation)
 };
 
 /// The process-wide stop request set by Ctrl-C while `train` runs (or by the caller, e.g. from a test).
@@ -285,18 +298,40 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
 
   const std::filesystem::path dir = options.run_dir();
   const std::filesystem::path checkpoint = dir / "checkpoint.eqrc";
+  const std::filesystem::path best_checkpoint = dir / "best.eqrc";
   TrainingResult result;
   if (!dir.empty()) std::filesystem::create_directories(dir);
   if (options.resume() && std::filesystem::exists(checkpoint)) {
     nn::load_checkpoint(checkpoint, model, adam);
     result.first_step = adam.steps();
     result.log = detail::read_log_csv(dir / "log.csv", result.first_step);
+    for (const auto& e : result.log)
+      if (e.val_loss && (!result.best_val_loss || *e.val_loss < *result.best_val_loss)) {
+        result.best_val_loss = e.val_loss;
+        result.best_step = e.step;
+      }
+    EQR_EXPECTS(!options.keep_best() || !result.best_val_loss || std::filesystem::exists(best_checkpoint), io_error,
+                "training: resuming with keep_best expected '", best_checkpoint.string(), "' (the best validation of step ",
+                result.best_step, " in the log), found no such file");
   }
+  // The best validation's parameters while they are not the model's (empty: none found in this call).
+  std::vector<typename B::tensor_type> best;
+  const auto swap_best = [&] {
+    std::size_t k = 0;
+    model.visit_parameters("", [&](const std::string&, nn::Parameter<B>& p) { std::swap(p.value, best[k++]); });
+  };
+  bool best_unsaved = false;
   const auto save = [&] {
     if (dir.empty()) return;
     nn::save_checkpoint(checkpoint, model, adam);
     io::save_text(dir / "log.csv", detail::log_csv(result.log));
     io::save_text(dir / "loss.svg", detail::loss_svg(result.log));
+    if (best_unsaved) {
+      swap_best();
+      nn::save_checkpoint(best_checkpoint, model);
+      swap_best();
+      best_unsaved = false;
+    }
   };
 
   Progress progress = options.progress();
@@ -338,6 +373,15 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
     if (options.validate_every() > 0 && val_set.size() > 0 &&
         ((step + 1) % options.validate_every() == 0 || step + 1 == total))
       entry.val_loss = mean_loss(model, val_set);
+    if (entry.val_loss && (!result.best_val_loss || *entry.val_loss < *result.best_val_loss)) {
+      result.best_val_loss = entry.val_loss;
+      result.best_step = entry.step;
+      if (options.keep_best()) {
+        best.clear();
+        model.visit_parameters("", [&](const std::string&, nn::Parameter<B>& p) { best.push_back(B::clone(p.value)); });
+        best_unsaved = true;
+      }
+    }
     result.log.push_back(entry);
     if (options.checkpoint_every() > 0 && (step + 1) % options.checkpoint_every() == 0) {
       save();
@@ -366,6 +410,12 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
     std::cerr << "interrupted: checkpoint written at step " << adam.steps() << "\n";
   save();
   result.steps = adam.steps();
+  if (options.keep_best() && result.best_val_loss) {
+    if (!best.empty())
+      swap_best();
+    else
+      nn::load_checkpoint(best_checkpoint, model);  // the best is an earlier run's
+  }
   return result;
 }
 
