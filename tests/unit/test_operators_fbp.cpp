@@ -1,5 +1,6 @@
 // Filtered back-projection (operators/fbp.hpp): the ramp filter's closed-form response, fast FFT lengths,
-// recovery of a disc's value in image units for every filter and for non-unit pixel size and spacing.
+// recovery of a disc's value in image units for every filter and for non-unit pixel size and spacing, and
+// the adjoint (the transpose that a warm-started learned method back-propagates through).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -119,6 +120,34 @@ TEST_CASE("FBP frequency scaling lowers resolution but keeps the mean; float mat
   double worst = 0.0;
   for (std::size_t i = 0; i < xf.size(); ++i) worst = std::max(worst, std::abs(double(xf.data()[i]) - xs.data()[i]));
   CHECK(worst < 1e-4);
+}
+
+static_assert(eqr::LinearOperator<eqr::FilteredBackProjection<float>>,
+              "Filtered back-projection must be a LinearOperator from sinograms to images.");
+
+TEST_CASE("FBP's adjoint is its transpose, for every filter, scaling and geometry") {
+  struct Case {
+    std::size_t n, angles, detectors;
+    double pixel, spacing;
+  };
+  for (const Case c : {Case{16, 10, 0, 1.0, 1.0}, Case{13, 7, 25, 0.5, 0.4}, Case{20, 12, 17, 1.0, 1.6}}) {
+    CAPTURE(c.n);
+    const auto g = eqr::parallel_beam(c.n, c.angles, c.detectors, c.pixel, c.spacing);
+    for (const auto filter : {eqr::FbpFilter::ram_lak, eqr::FbpFilter::shepp_logan, eqr::FbpFilter::hann})
+      for (const double scaling : {1.0, 0.6}) {
+        CAPTURE(static_cast<int>(filter));
+        CAPTURE(scaling);
+        CHECK(eqr::adjoint_mismatch(eqr::FilteredBackProjection<double>(g, filter, scaling), 7) < 1e-13);
+        CHECK(eqr::adjoint_mismatch(eqr::FilteredBackProjection<float>(g, filter, scaling), 8) < 1e-5);
+      }
+    // apply is operator(), with sinograms as its domain and images as its range.
+    const eqr::FilteredBackProjection<double> fbp(g);
+    eqr::Random rng(3);
+    const auto y = eqr::random_normal<double>(fbp.domain_shape(2), rng);
+    CHECK(fbp.domain_shape(2) == fbp.radon().range_shape(2));
+    CHECK(fbp.range_shape(2) == fbp.radon().domain_shape(2));
+    CHECK(fbp.apply(y) == fbp(y));
+  }
 }
 
 TEST_CASE("FBP validates its arguments") {

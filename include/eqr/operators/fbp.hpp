@@ -88,9 +88,18 @@ inline double fbp_window(FbpFilter filter, double nu, double d) {
 /// Filtered back-projection for one ParallelBeamGeometry: `operator()` maps sinograms (N, 1, A, D) to images
 /// (N, 1, H, W) in image units.  Plans and the filter are made once; calls are thread-safe and parallel
 /// over sinogram rows.
+///
+/// FBP is linear, and it is a `LinearOperator` from sinograms to images (`apply` = `operator()`), so it can
+/// start a learned method (algorithms/warm_start.hpp) with an exact gradient.  Its transpose is
+/// FBPᵀ x = (π/A)·(s/p²)·H (A x), where H, the filter, is symmetric: the zero-padded linear convolution of a
+/// row with an even kernel (padding to L ≥ 2D leaves no wrap-around).
 template <RealScalar T>
 class FilteredBackProjection {
  public:
+  using value_type = T;
+  using domain_type = xt::xtensor<T, 4>;  ///< sinograms
+  using range_type = xt::xtensor<T, 4>;   ///< images
+
   /// Prepares FBP for `geometry` with `filter` and frequency scaling `frequency_scaling` ∈ (0, 1].
   explicit FilteredBackProjection(ParallelBeamGeometry geometry, FbpFilter filter = FbpFilter::ram_lak,
                                   double frequency_scaling = 1.0)
@@ -110,14 +119,22 @@ class FilteredBackProjection {
 
   /// The FBP reconstructions of a batch of sinograms.
   xt::xtensor<T, 4> operator()(const xt::xtensor<T, 4>& sinograms) const {
-    const auto& g = radon_.geometry();
-    auto filtered = filter(sinograms);
-    auto images = radon_.adjoint(filtered);
-    const double factor = std::numbers::pi / static_cast<double>(g.num_angles()) * g.detector_spacing /
-                          (g.pixel_size * g.pixel_size);
-    for (auto& v : images) v = static_cast<T>(factor * v);
+    auto images = radon_.adjoint(filter(sinograms));
+    for (auto& v : images) v = static_cast<T>(scale() * v);
     return images;
   }
+  /// The FBP reconstructions of a batch of sinograms (LinearOperator spelling of `operator()`).
+  xt::xtensor<T, 4> apply(const xt::xtensor<T, 4>& sinograms) const { return (*this)(sinograms); }
+  /// The transpose FBPᵀ x = (π/A)·(s/p²)·H (A x) of a batch of images.
+  xt::xtensor<T, 4> adjoint(const xt::xtensor<T, 4>& images) const {
+    auto q = filter(radon_.apply(images));
+    for (auto& v : q) v = static_cast<T>(scale() * v);
+    return q;
+  }
+  /// Sinogram batch shape (N, 1, A, D).
+  TensorShape domain_shape(std::size_t n) const { return radon_.range_shape(n); }
+  /// Image batch shape (N, 1, H, W).
+  TensorShape range_shape(std::size_t n) const { return radon_.domain_shape(n); }
 
   /// The ramp-filtered (and windowed) sinograms Q = s·(h ∗ P) row by row, zero-padded linear convolution.
   xt::xtensor<T, 4> filter(const xt::xtensor<T, 4>& sinograms) const {
@@ -143,6 +160,11 @@ class FilteredBackProjection {
     return q;
   }
 
+  /// The factor (π/A)·(s/p²) between the back-projection of the filtered sinogram and the image.
+  double scale() const {
+    const auto& g = radon_.geometry();
+    return std::numbers::pi / static_cast<double>(g.num_angles()) * g.detector_spacing / (g.pixel_size * g.pixel_size);
+  }
   /// The projector whose transpose back-projects.
   const Radon<T>& radon() const { return radon_; }
   /// The zero-padded FFT length (the smallest even 2^a·3^b·5^c ≥ 2D).
