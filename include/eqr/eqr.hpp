@@ -47,3 +47,4 @@
 #include "eqr/algorithms/training.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
+#include "eqr/algorithms/warm_start.hpp"
