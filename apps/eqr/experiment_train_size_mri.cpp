@@ -29,7 +29,7 @@ int run(const ExperimentArgs& args) {
     plan.lr_drop_at = 0.75;
     plan.tv_lambdas = {1e-3, 3e-3, 1e-2, 3e-2, 1e-1};
     plan.tv_iterations = 200;
-    return run_mri<6>(args, 48, plan, 0.03);
+    return run_mri<12>(args, 48, plan, 0.03);
   }
   plan.sizes = {1, 10, 100};
   plan.test_images = 50;

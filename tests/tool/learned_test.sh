@@ -99,6 +99,16 @@ expect_ok "train-size-ct on oriented-smooth phantoms (16x16, 1 image, 2 steps, 1
 check "results.json records the family" grep -q '"phantoms": "oriented-smooth"' exp_smooth/results.json
 check "the report names the family in the problem and in the command" \
   bash -c 'grep -q "16×16 oriented-smooth phantoms" exp_smooth/index.md && grep -q -- "--phantoms oriented-smooth" exp_smooth/index.md'
+check "the quick CT run starts from FBP, and results.json says so" \
+  bash -c 'grep -q "\"init\": \"direct\"" exp_smooth/results.json && grep -q "started from u0 = the fbp reconstruction" exp_smooth/index.md'
+check "each model keeps the parameters of its lowest validation loss (best.eqrc beside the last checkpoint)" \
+  bash -c 'test -s exp_smooth/runs/ordinary-1/best.eqrc && test -s exp_smooth/runs/equivariant-1/best.eqrc && grep -q "lowest validation loss" exp_smooth/index.md'
+expect_ok "train-size-ct --init zero (the paper's u0 = 0)" \
+  "$EQR" experiment train-size-ct --quick --size 16 --train-sizes 1 --steps 2 --iterations 1 --init zero --out exp_zero
+check "results.json and the command record --init zero" \
+  bash -c 'grep -q "\"init\": \"zero\"" exp_zero/results.json && grep -q -- "--init zero" exp_zero/index.md && grep -q "u0 = 0," exp_zero/index.md'
+expect_error "experiment: an unknown --init is refused" "expected --init zero or direct, found 'fbp'" \
+  "$EQR" experiment train-size-ct --init fbp --out bad_exp
 
 echo "== errors"
 expect_error "unknown group" "--group: expected one of C2, C3, C4, C6, C8, C12, D4, found 'C5'" \

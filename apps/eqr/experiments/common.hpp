@@ -146,6 +146,7 @@ struct ExperimentArgs {
   std::optional<double> sigma;       ///< MRI / denoising: noise standard deviation
   std::vector<long> train_sizes;     ///< training-set sizes (empty: the variant's)
   std::optional<data::PhantomKind> phantoms;  ///< phantom family of the synthetic images (train-size experiments)
+  std::optional<bool> warm_start;    ///< learned methods start from the direct reconstruction (--init direct) or 0
 };
 
 /// One experiment: its name, what it reproduces, and its entry point.

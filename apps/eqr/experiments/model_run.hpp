@@ -126,7 +126,7 @@ struct RunConfig {
 inline TrainSizeProblem<Identity<float>> denoise_problem(std::size_t n) {
   return {"denoise", "Denoising: y = u + N(0, 0.1²).", Identity<float>(n, n, 1),
           [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); },
-          [](const Tensor& y) { return y; }, "noisy", data::PhantomKind::oriented, n, {}, {{"sigma", 0.1}}};
+          DirectReconstruction::of(Identity<float>(n, n, 1)), "noisy", data::PhantomKind::oriented, n, {}, {{"sigma", 0.1}}};
 }
 
 /// Calls f(problem) with the problem of the configuration (CT, MRI with σ = 0.03, or denoising).

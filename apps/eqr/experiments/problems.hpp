@@ -27,6 +27,26 @@
 
 namespace eqr::experiments {
 
+/// A classical direct reconstruction y ↦ W y (FBP with one filter, or zero-filling), type-erased, with its
+/// transpose: linear, so it can also start a learned method (`WarmStart`, algorithms/warm_start.hpp).
+struct DirectReconstruction {
+  std::function<Tensor(const Tensor&)> apply;    ///< W y
+  std::function<Tensor(const Tensor&)> adjoint;  ///< Wᵀ x
+  std::function<Shape4(std::size_t)> domain_shape;  ///< measurement batch shape
+
+  /// Wraps a linear operator from measurements to images (a copy of it).
+  template <class W>
+  static DirectReconstruction of(W w) {
+    const auto shared = std::make_shared<const W>(std::move(w));
+    return {[shared](const Tensor& y) { return shared->apply(y); }, [shared](const Tensor& x) { return shared->adjoint(x); },
+            [shared](std::size_t n) {
+              const auto s = shared->domain_shape(n);
+              return Shape4{s[0], s[1], s[2], s[3]};
+            }};
+  }
+  Tensor operator()(const Tensor& y) const { return apply(y); }
+};
+
 /// One inverse problem of a train-size experiment: the operator, the noise model and the classical
 /// direct reconstruction (FBP or zero-filling).
 template <class Op>
@@ -35,12 +55,12 @@ struct TrainSizeProblem {
   std::string description;     ///< one paragraph for the report, naming the phantom family (`phantom_phrase`)
   Op op;
   std::function<Tensor(const Tensor&, std::uint64_t)> noise;  ///< noisy data from A u and a seed
-  std::function<Tensor(const Tensor&)> direct;                 ///< FBP / zero-filled reconstruction
+  DirectReconstruction direct;                                 ///< FBP / zero-filled reconstruction
   std::string direct_name;     ///< "fbp" / "zero-filled"
   data::PhantomKind phantoms = data::PhantomKind::oriented;
   std::size_t size = 32;
   /// Settings of the direct reconstruction to choose from on the validation images (empty: `direct` as it is).
-  std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> direct_variants;
+  std::vector<std::pair<std::string, DirectReconstruction>> direct_variants;
   /// Numeric settings of the problem recorded in results.json's config (e.g. mu, photons, sigma).
   std::vector<std::pair<std::string, double>> settings;
 };
@@ -54,6 +74,7 @@ struct TrainSizeSchedule {
   double lr = 1e-3;
   double lr_drop_at = 1.0;       ///< fraction of the steps after which the learning rate drops tenfold (1: never)
   int iterations = 4;            ///< unrolled iterations
+  bool warm_start = false;       ///< start the learned methods from the direct reconstruction (u₀ = W y), not 0
   std::vector<double> tv_lambdas;  ///< TV λ candidates (chosen on the validation set)
   int tv_iterations = 200;
 
@@ -66,6 +87,7 @@ struct TrainSizeSchedule {
     if (args.lr) plan.lr = *args.lr;
     if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
     if (args.steps > 0) plan.steps = args.steps;
+    if (args.warm_start) plan.warm_start = *args.warm_start;
     return plan;
   }
 };
@@ -133,9 +155,8 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
       {FbpFilter::ram_lak, "ram-lak", 1.0},  {FbpFilter::shepp_logan, "shepp-logan", 1.0}, {FbpFilter::hann, "hann", 1.0},
       {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},              {FbpFilter::hann, "hann", 0.45}};
   for (const auto& [filter, name, scaling] : filters) {
-    const FilteredBackProjection<float> fbp(geometry, filter, scaling);
     p.direct_variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2),
-                                 [fbp](const Tensor& y) { return fbp(y); }});
+                                 DirectReconstruction::of(FilteredBackProjection<float>(geometry, filter, scaling))});
   }
   p.direct = p.direct_variants[2].second;  // Hann at full bandwidth where no validation set chooses
   p.settings = {{"mu", mu}, {"photons", photons}, {"angles", 50.0}};
@@ -156,7 +177,7 @@ inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double 
               "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
           op,
           [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
-          [op](const Tensor& y) { return op.adjoint(y); },
+          DirectReconstruction::of(adjoint(op)),
           "zero-filled",
           phantoms,
           n,

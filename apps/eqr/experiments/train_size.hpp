@@ -24,6 +24,7 @@
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/training.hpp"
+#include "eqr/algorithms/warm_start.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 #include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/datasets.hpp"
@@ -66,7 +67,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   std::vector<ResultEntry> entries;
   std::vector<Tensor> direct_up, direct_rot, tv_up, tv_rot;
   // Classical baselines (independent of the training size; train_size 0 in results.json).
-  std::function<Tensor(const Tensor&)> direct = problem.direct;
+  DirectReconstruction direct = problem.direct;
   std::string direct_setting;
   double best_direct = -1e9;
   for (const auto& [name, f] : problem.direct_variants) {
@@ -98,6 +99,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
             << " s)\n";
 
   const auto options = LearnedProximalGradientOptions().iterations(plan.iterations).memory(memory);
+  constexpr long validations = 20;  // per training run
   std::vector<std::pair<long, std::array<Tensor, 4>>> examples;  // per size: ord up, ord rot, equi up, equi rot
   for (long size : plan.sizes) {
     PairList<FB> train_set;
@@ -107,20 +109,36 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
     // ordinary CNN's cost) and evaluates it on both test sets; its first test images go to ex[slot], ex[slot + 1].
     // Adam at plan.lr, then (from lr_drop_at·steps on) at plan.lr/10: the second phase resumes the first's
     // checkpoint (parameters and Adam's moments), so the schedule is one continuous run with a step decay.
-    const auto train_and_test = [&](auto& lpg, const std::string& name, const std::string& group, std::size_t slot) {
+    // The model evaluated is the one of the lowest validation loss over both phases (validations every 5 % of
+    // the steps): model selection on the validation images, as for the baselines' λ and filter. With
+    // plan.warm_start the method starts from u₀ = direct(y) (WarmStart), in training and in evaluation.
+    const auto train_and_test = [&](auto lpg, const std::string& name, const std::string& group, std::size_t slot) {
       std::cerr << "training " << (name == "ordinary" ? name : group + "-" + name) << " LPG on " << size << " image(s)\n";
       const long first = std::clamp(static_cast<long>(std::lround(plan.lr_drop_at * static_cast<double>(plan.steps))), 1L, plan.steps);
       const auto options = [&](long steps, double lr) {
         return TrainingOptions().steps(steps).lr(lr).clip_grad_norm(1.0).seed(seed + static_cast<std::uint64_t>(size))
-            .validate_every(std::max(1L, plan.steps / 5)).run_dir(args.out / "runs" / (name + "-" + std::to_string(size)));
+            .validate_every(std::max(1L, plan.steps / validations)).keep_best(true)
+            .run_dir(args.out / "runs" / (name + "-" + std::to_string(size)));
       };
-      (void)eqr::train(lpg, train_set, val, options(first, plan.lr));
-      if (first < plan.steps) (void)eqr::train(lpg, train_set, val, options(plan.steps, plan.lr / 10).resume(true));
-      const auto exported = export_method(lpg);
-      const auto reconstruct = [&](const Tensor& y) { return exported.forward(y); };
+      const auto fit = [&](auto& model) {
+        auto trained = eqr::train(model, train_set, val, options(first, plan.lr));
+        if (first < plan.steps) trained = eqr::train(model, train_set, val, options(plan.steps, plan.lr / 10).resume(true));
+        std::cerr << "kept the parameters of step " << trained.best_step << " (lowest validation loss)\n";
+      };
       std::vector<Tensor> up, rot;
-      entries.push_back(detail::evaluate(name, group, size, "upright", test_up, reconstruct, &up));
-      entries.push_back(detail::evaluate(name, group, size, "rotated", test_rot, reconstruct, &rot));
+      const auto test = [&](const auto& model) {
+        const auto reconstruct = [&](const Tensor& y) { return model.forward(y); };
+        entries.push_back(detail::evaluate(name, group, size, "upright", test_up, reconstruct, &up));
+        entries.push_back(detail::evaluate(name, group, size, "rotated", test_rot, reconstruct, &rot));
+      };
+      if (plan.warm_start) {
+        WarmStart warm(std::move(lpg), direct);
+        fit(warm);
+        test(WarmStart(export_method(warm.method()), direct));
+      } else {
+        fit(lpg);
+        test(export_method(lpg));
+      }
       ex[slot] = up[0];
       ex[slot + 1] = rot[0];
     };
@@ -129,7 +147,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
       for (int i = 0; i < plan.iterations; ++i)
         nets.push_back(make_ordinary_prox<FB>(2 * C + memory, C + memory, 4 * Fields, 100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> lpg(problem.op, op_norm, C, std::move(nets), options);
-      train_and_test(lpg, "ordinary", "C1", 0);
+      train_and_test(std::move(lpg), "ordinary", "C1", 0);
     }
     {
       using Net = EquivariantProx<C4, 2 * C + memory, Fields, C + memory, FB>;
@@ -137,7 +155,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
       for (int i = 0; i < plan.iterations; ++i)
         nets.push_back(make_equivariant_prox<C4, 2 * C + memory, Fields, C + memory, FB>(100 * static_cast<std::uint64_t>(i) + seed));
       LearnedProximalGradient<FB, Op, Net> lpg(problem.op, op_norm, C, std::move(nets), options);
-      train_and_test(lpg, "equivariant", "C4", 2);
+      train_and_test(std::move(lpg), "equivariant", "C4", 2);
     }
     examples.emplace_back(size, ex);
     std::cerr << "size " << size << ": ordinary " << eqr::io::format_fixed(mean_psnr_of(entries, "ordinary", "rotated", size), 2)
@@ -215,9 +233,11 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   cli::JsonObject config;
   config.add("quick", args.quick).add("size", static_cast<long>(problem.size)).add("phantoms", data::name(problem.phantoms))
       .add("steps", plan.steps).add("lr", plan.lr).add("lr_drop_at", plan.lr_drop_at).add("clip_grad_norm", 1.0).add("iterations", plan.iterations)
+      .add("init", std::string(plan.warm_start ? "direct" : "zero"))
       .add("memory", memory).add("width", 4 * Fields).add("c4_regular_fields", Fields).add("test_images", plan.test_images)
       .add("operator_norm", op_norm).add("tv_lambda", best_lambda).add("tv_iterations", plan.tv_iterations)
       .add("direct_setting", direct_setting).add("validation_images", plan.validation_images)
+      .add("validations_per_run", validations).add("model_selection", std::string("lowest validation loss"))
       .add("seed", args.seed).add("claim_equivariant_ge_ordinary_rotated_every_size", equi_ge_ord)
       .add("equivariant_minus_ordinary_rotated_smallest_db", gap_smallest)
       .add("claim_gap_smallest_ge_1_db", gap_smallest >= 1.0).add("claim_learned_beat_baselines_rotated", beat_baselines)
@@ -253,13 +273,18 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                  std::to_string(examples[k].first) + " image(s):")
         .image("panel", panel_files[k]);
   md.paragraph("Learned proximal gradient (Algorithm 2): " + std::to_string(plan.iterations) + " iterations, " +
-               std::to_string(memory) + " memory channels, u0 = 0, operator normalised by ||A|| = " +
+               std::to_string(memory) + " memory channels, " +
+               (plan.warm_start ? "started from u0 = the " + problem.direct_name + " reconstruction (the paper starts at 0)"
+                                : std::string("u0 = 0")) +
+               ", operator normalised by ||A|| = " +
                eqr::io::format_fixed(op_norm, 4) + " (power method). Prox: K_project ∘ (id + φ∘K_intermediate) ∘ φ ∘ K_lift, "
                "3×3, replicate padding, width " + std::to_string(4 * Fields) + " (C4: " + std::to_string(Fields) +
                " regular fields). Adam lr " + eqr::io::format_fixed(plan.lr, 4) +
                (plan.lr_drop_at < 1 ? " (÷10 after " + eqr::io::format_fixed(100 * plan.lr_drop_at, 0) + "% of the steps)" : std::string()) +
                ", batch 1, ½·MSE, clipping 1.0, " +
-               std::to_string(plan.steps) + " steps per model. TV by PDHG (" + std::to_string(plan.tv_iterations) +
+               std::to_string(plan.steps) + " steps per model; each model is evaluated with the parameters of its "
+               "lowest validation loss (" + std::to_string(validations) + " validations per run, on the validation "
+               "images below). TV by PDHG (" + std::to_string(plan.tv_iterations) +
                " iterations), λ = " + eqr::io::format_fixed(best_lambda, 5) + " chosen on " +
                std::to_string(plan.validation_images) + " validation images" +
                (direct_setting.empty() ? std::string() : "; " + problem.direct_name + ": " + direct_setting + ", chosen on them too") +
@@ -268,7 +293,8 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                eqr::io::format_fixed(seconds, 0) + " s wall, " + eqr::io::format_fixed(cpu_seconds, 0) + " s CPU (" +
                std::to_string(cpu::max_threads()) + " threads).")
       .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : "") +
-            (args.phantoms ? " --phantoms " + data::name(*args.phantoms) : std::string()));
+            (args.phantoms ? " --phantoms " + data::name(*args.phantoms) : std::string()) +
+            (args.warm_start ? std::string(" --init ") + (*args.warm_start ? "direct" : "zero") : std::string()));
   md.save(args.out / "index.md");
   std::cout << problem.experiment << ": done in " << eqr::io::format_fixed(seconds, 0) << " s; report: "
             << (args.out / "index.md").string() << "\n";
