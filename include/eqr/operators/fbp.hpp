@@ -160,11 +160,6 @@ class FilteredBackProjection {
     return q;
   }
 
-  /// The factor (π/A)·(s/p²) between the back-projection of the filtered sinogram and the image.
-  double scale() const {
-    const auto& g = radon_.geometry();
-    return std::numbers::pi / static_cast<double>(g.num_angles()) * g.detector_spacing / (g.pixel_size * g.pixel_size);
-  }
   /// The projector whose transpose back-projects.
   const Radon<T>& radon() const { return radon_; }
   /// The zero-padded FFT length (the smallest even 2^a·3^b·5^c ≥ 2D).
@@ -173,6 +168,12 @@ class FilteredBackProjection {
   const std::vector<double>& frequency_response() const { return response_; }
 
  private:
+  /// The factor (π/A)·(s/p²) between the back-projection of the filtered sinogram and the image.
+  double scale() const {
+    const auto& g = radon_.geometry();
+    return std::numbers::pi / static_cast<double>(g.num_angles()) * g.detector_spacing / (g.pixel_size * g.pixel_size);
+  }
+
   /// The r2c and c2r plans of length L (made and destroyed under FFTW's planner mutex).
   struct Plans {
     explicit Plans(std::size_t n) {
