@@ -95,9 +95,11 @@ TEST_CASE("irrep matrices agree with hand-computed values") {
   const Eigen::MatrixXd f = irrep_matrix<D4>({1, 1}, D4::element_at(4));
   CHECK(f(0, 0) == 1.0);
   CHECK(f(1, 1) == -1.0);
-  // e2cnn's regular decompositions: C4 = ψ0 ⊕ ψ1 ⊕ ψ2; D4 = ψ00 ⊕ ψ10 ⊕ ψ11 ⊕ ψ11 ⊕ ψ02 ⊕ ψ12.
+  // e2cnn's regular decompositions: C4 = ψ0 ⊕ ψ1 ⊕ ψ2; D4 = ψ00 ⊕ ψ10 ⊕ ψ11 ⊕ ψ11 ⊕ ψ12 ⊕ ψ02 (e2cnn's
+  // DihedralGroup creates ψ_{1,M/2} before ψ_{0,M/2}); D2 = ψ00 ⊕ ψ10 ⊕ ψ11 ⊕ ψ01.
   CHECK(Regular<C4>::irreps() == std::vector<IrrepId>{{0, 0}, {0, 1}, {0, 2}});
-  CHECK(Regular<D4>::irreps() == std::vector<IrrepId>{{0, 0}, {1, 0}, {1, 1}, {1, 1}, {0, 2}, {1, 2}});
+  CHECK(Regular<D4>::irreps() == std::vector<IrrepId>{{0, 0}, {1, 0}, {1, 1}, {1, 1}, {1, 2}, {0, 2}});
+  CHECK(Regular<D2>::irreps() == std::vector<IrrepId>{{0, 0}, {1, 0}, {1, 1}, {0, 1}});
   CHECK(Regular<C3>::irreps() == std::vector<IrrepId>{{0, 0}, {0, 1}});
   CHECK(irrep_name<D4>({1, 2}) == "irrep_1,2");
   CHECK(irrep_name<C8>({0, 3}) == "irrep_3");

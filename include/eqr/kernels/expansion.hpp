@@ -10,7 +10,8 @@
 /// trivial representation is "irrep_0", resp. "irrep_0,0"; other direct sums keep our name, which e2cnn's need
 /// not match); within a pair, the
 /// output fields of that representation in channel order, then the input fields, then the basis elements of
-/// the pair (the solver's order).  So the coefficients of a pair form a row-major matrix
+/// the pair (the solver's order; for the default `HarmonicSolver` e2cnn's element order, element for element —
+/// see kernels/harmonic_basis.hpp).  So the coefficients of a pair form a row-major matrix
 /// (n_out_fields · n_in_fields) × basis size.
 #pragma once
 

@@ -10,6 +10,12 @@
 ///      exp(−(|x| − r_i)²/(2σ_i²)) · A_{μ,γ,s}(θ) of size d_out × d_in, kept only if |μ| ≤ fco(r_i);
 ///   3. normalised to energy d_out, dropped if its energy is then ≤ 1e-2;
 ///   4. taken to the fields' basis: K = Q_out · K_irreps · Q_inᵀ.
+///
+/// Element order.  Element i here is element i of e2cnn's basis for the same pair of representations (so a
+/// coefficient vector trained in e2cnn expands to the same filter; `test_kernels_e2cnn_reference` compares
+/// them element by element).  The order is fixed by: the loops of step 2; the irrep slots in the order of the
+/// representation's `irreps()` — for a regular field e2cnn's irrep order (`irreps_of`: for D_M with M even,
+/// ψ_{1,M/2} before ψ_{0,M/2}) with Q's columns in the same order; and the order of `angular_solutions`.
 #pragma once
 
 #include <array>
@@ -151,7 +157,7 @@ inline std::vector<int> aliased_frequencies(int base, int n, int max_frequency, 
 /// - 1-D → 1-D: cos(μθ' + γ), μ = m − n + tN ≥ 0, γ ∈ {0, π/2} (sin 0θ dropped);
 /// - 2-D → 1-D: [cos, sin](μθ' + γ), μ = n + m + tN; 1-D → 2-D: the transposed column; γ ∈ {0, π/2};
 /// - 2-D → 2-D: ψ(μθ' + γ)·diag(1, (−1)^s), μ = m − (−1)^s n + tN, γ ∈ {0, π/2}, s ∈ {0, 1}.
-/// Order: γ outer, then s, then t ascending.
+/// Order (e2cnn's `R2DiscreteRotationsSolution`): γ outer, then s, then t ascending.
 ///
 /// Dihedral D_N — derivation for THIS action, F: (x, y) ↦ (−x, y), i.e. θ ↦ π − θ, and the irreps
 /// ψ_{j,k}(f, r) = R(kθ_r)·diag(1, −1)^f (2-D), (−1)^{jf} cos(kθ_r) (1-D).  With θ' = θ − π/2 the mirror is
@@ -162,6 +168,7 @@ inline std::vector<int> aliased_frequencies(int base, int n, int max_frequency, 
 ///   which holds for γ = 0 if j_o = 0 and for γ = π/2 if j_o = 1: γ = j_o·π/2; 1-D → 2-D likewise γ = j_i·π/2;
 /// - 2-D → 2-D: A(−θ') = ψ(−μθ'+γ) S must equal D ψ(μθ'+γ) S D = ψ(−μθ'−γ) S (D = diag(1,−1) = ψ(F),
 ///   S = diag(1,(−1)^s) commutes with D): γ = 0, both s.
+/// Order (e2cnn's `R2FlipsDiscreteRotationsSolution`): s outer (2-D → 2-D), then t ascending; one γ per pair.
 /// This is e2cnn's dihedral basis with its default reflection axis π/2; `test_kernels_harmonic` proves the
 /// constraint for every grid-preserving element.
 template <FiniteGroup G>

@@ -43,22 +43,23 @@ constexpr int irrep_size(IrrepId psi) {
   return (psi.k == 0 || 2 * psi.k == G::rotation_order()) ? 1 : 2;
 }
 
-/// All irreps of G in e2cnn's order: C_M: ψ_0, ψ_1, …, ψ_{⌊M/2⌋};
-/// D_M: ψ_{0,0}, ψ_{1,0}, then ψ_{1,k} for 0 < k < M/2, then ψ_{0,M/2}, ψ_{1,M/2} if M is even.
+/// All irreps of G in e2cnn's order (the order in which its groups create them, which is also the order of
+/// the irreps in e2cnn's regular representation and so of the kernel basis elements between regular fields):
+/// C_M: ψ_0, ψ_1, …, ψ_{⌊M/2⌋};
+/// D_M: ψ_{0,0}, then ψ_{1,k} for 0 ≤ k ≤ ⌊M/2⌋, then ψ_{0,M/2} if M is even — so for even M the two
+/// one-dimensional irreps of frequency M/2 come as ψ_{1,M/2}, ψ_{0,M/2} (e.g. D4: ψ_{0,0}, ψ_{1,0}, ψ_{1,1},
+/// ψ_{1,2}, ψ_{0,2}; D2: ψ_{0,0}, ψ_{1,0}, ψ_{1,1}, ψ_{0,1}).
 template <FiniteGroup G>
 std::vector<IrrepId> irreps_of() {
   const int m = G::rotation_order();
   std::vector<IrrepId> out;
-  for (int k = 0; 2 * k <= m; ++k) {
-    if (!is_dihedral_v<G>) {
-      out.push_back({0, k});
-    } else if (k == 0 || 2 * k == m) {
-      out.push_back({0, k});
-      out.push_back({1, k});
-    } else {
-      out.push_back({1, k});
-    }
+  if (!is_dihedral_v<G>) {
+    for (int k = 0; 2 * k <= m; ++k) out.push_back({0, k});
+    return out;
   }
+  out.push_back({0, 0});
+  for (int k = 0; 2 * k <= m; ++k) out.push_back({1, k});
+  if (m % 2 == 0) out.push_back({0, m / 2});
   return out;
 }
 
