@@ -11,7 +11,8 @@
 
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/operators/radon.hpp"
@@ -20,7 +21,7 @@
 namespace {
 
 using B = eqr::cpu::CpuBackend<float>;
-using Op = eqr::Radon<float>;
+using Op = eqr::Radon<B>;
 constexpr std::size_t n = 64;
 constexpr int iterations = 8;
 
@@ -29,11 +30,11 @@ void run_step(benchmark::State& state, Make&& make, bool checkpointing, bool tra
   const Op op(eqr::parallel_beam(n, 50));
   std::vector<Net> nets;
   for (int i = 0; i < iterations; ++i) nets.push_back(make(static_cast<std::uint64_t>(i)));
-  eqr::LearnedProximalGradient<B, Op, Net> lpg(op, eqr::estimate_operator_norm<B>(op, 30), 1, std::move(nets),
+  eqr::LearnedProximalGradient<B, Op, Net> lpg(op, eqr::opnorm(op, 30), 1, std::move(nets),
                                                 eqr::LearnedProximalGradientOptions().iterations(iterations).memory(5)
                                                     .checkpointing(checkpointing));
   eqr::Random rng(1);
-  eqr::bench::time_unrolled_method(state, lpg, eqr::random_normal<float>(op.range_shape(1), rng), train);
+  eqr::bench::time_unrolled_method(state, lpg, eqr::random_normal<eqr::cpu::CpuBackend<float>>(op.range_shape(1), rng), train);
 }
 
 void ordinary(benchmark::State& state, bool checkpointing, bool train) {

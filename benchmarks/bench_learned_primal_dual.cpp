@@ -9,7 +9,8 @@
 #include <benchmark/benchmark.h>
 
 #include "eqr/algorithms/learned_primal_dual.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/operators/radon.hpp"
@@ -18,13 +19,13 @@
 namespace {
 
 using B = eqr::cpu::CpuBackend<float>;
-using Op = eqr::Radon<float>;
+using Op = eqr::Radon<B>;
 constexpr std::size_t n = 64;
 
 template <class Method>
 void run_step(benchmark::State& state, Method& lpd, const Op& op, bool train) {
   eqr::Random rng(1);
-  eqr::bench::time_unrolled_method(state, lpd, eqr::random_normal<float>(op.range_shape(1), rng), train);
+  eqr::bench::time_unrolled_method(state, lpd, eqr::random_normal<eqr::cpu::CpuBackend<float>>(op.range_shape(1), rng), train);
 }
 
 eqr::LearnedPrimalDualOptions options(bool checkpointing) {
@@ -33,13 +34,13 @@ eqr::LearnedPrimalDualOptions options(bool checkpointing) {
 
 void ordinary(benchmark::State& state, bool checkpointing, bool train) {
   const Op op(eqr::parallel_beam(n, 50));
-  auto lpd = eqr::make_learned_primal_dual_ordinary<B>(op, eqr::estimate_operator_norm<B>(op, 30), 1, 1,
+  auto lpd = eqr::make_learned_primal_dual_ordinary<B>(op, eqr::opnorm(op, 30), 1, 1,
                                                        options(checkpointing), 32);
   run_step(state, lpd, op, train);
 }
 void equivariant(benchmark::State& state, bool checkpointing, bool train) {
   const Op op(eqr::parallel_beam(n, 50));
-  auto lpd = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 8, B>(op, eqr::estimate_operator_norm<B>(op, 30), 1,
+  auto lpd = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 8, B>(op, eqr::opnorm(op, 30), 1,
                                                                           options(checkpointing), 32);
   run_step(state, lpd, op, train);
 }

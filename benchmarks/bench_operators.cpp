@@ -7,7 +7,8 @@
 
 #include <cstdint>
 
-#include "eqr/backends/cpu/threads.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/operators/fbp.hpp"
 #include "eqr/operators/fft.hpp"
 #include "eqr/operators/masked_fourier.hpp"
@@ -17,15 +18,17 @@
 
 namespace {
 
-eqr::Radon<float> make_radon(const benchmark::State& state) {
+using CpuF = eqr::cpu::CpuBackend<float>;
+
+eqr::Radon<CpuF> make_radon(const benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0)), a = static_cast<std::size_t>(state.range(1)),
              d = static_cast<std::size_t>(state.range(2));
-  return eqr::Radon<float>(eqr::parallel_beam(n, a, d));
+  return eqr::Radon<CpuF>(eqr::parallel_beam(n, a, d));
 }
 
 using eqr::bench::process_cpu_seconds;
 
-void set_counters(benchmark::State& state, const eqr::Radon<float>& radon, double cpu_seconds) {
+void set_counters(benchmark::State& state, const eqr::Radon<CpuF>& radon, double cpu_seconds) {
   const auto& g = radon.geometry();
   // Steps per CPU-second of all threads: the per-core rate, independent of how busy the machine is.
   state.counters["steps/cpu-s"] =
@@ -42,7 +45,7 @@ void bm_radon_forward(benchmark::State& state) {
   const eqr::cpu::ThreadLimit limit;
   const auto radon = make_radon(state);
   eqr::Random rng(1);
-  const auto x = eqr::random_normal<float>(radon.domain_shape(1), rng);
+  const auto x = eqr::random_normal<eqr::cpu::CpuBackend<float>>(radon.domain_shape(1), rng);
   const double cpu0 = process_cpu_seconds();
   for (auto _ : state) benchmark::DoNotOptimize(radon.apply(x));
   set_counters(state, radon, process_cpu_seconds() - cpu0);
@@ -52,7 +55,7 @@ void bm_radon_backward(benchmark::State& state) {
   const eqr::cpu::ThreadLimit limit;
   const auto radon = make_radon(state);
   eqr::Random rng(2);
-  const auto y = eqr::random_normal<float>(radon.range_shape(1), rng);
+  const auto y = eqr::random_normal<eqr::cpu::CpuBackend<float>>(radon.range_shape(1), rng);
   const double cpu0 = process_cpu_seconds();
   for (auto _ : state) benchmark::DoNotOptimize(radon.adjoint(y));
   set_counters(state, radon, process_cpu_seconds() - cpu0);
@@ -61,18 +64,18 @@ void bm_radon_backward(benchmark::State& state) {
 void bm_fbp(benchmark::State& state) {
   const eqr::cpu::ThreadLimit limit;
   const auto radon = make_radon(state);
-  const eqr::FilteredBackProjection<float> fbp(radon.geometry(), eqr::FbpFilter::hann);
+  const eqr::FilteredBackProjection<CpuF> fbp(radon.geometry(), eqr::FbpFilter::hann);
   eqr::Random rng(3);
-  const auto y = eqr::random_normal<float>(radon.range_shape(1), rng);
-  for (auto _ : state) benchmark::DoNotOptimize(fbp(y));
+  const auto y = eqr::random_normal<eqr::cpu::CpuBackend<float>>(radon.range_shape(1), rng);
+  for (auto _ : state) benchmark::DoNotOptimize(fbp.apply(y));
 }
 
 void bm_centered_fft(benchmark::State& state) {
   const eqr::cpu::ThreadLimit limit;
   const auto n = static_cast<std::size_t>(state.range(0)), batch = static_cast<std::size_t>(state.range(1));
   eqr::Random rng(4);
-  const auto x = eqr::random_normal<float>({batch, 2, n, n}, rng);
-  for (auto _ : state) benchmark::DoNotOptimize(eqr::centered_fft(x));
+  const auto x = eqr::random_normal<eqr::cpu::CpuBackend<float>>({batch, 2, n, n}, rng);
+  for (auto _ : state) benchmark::DoNotOptimize(eqr::centered_fft<CpuF>(x));
   state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -80,9 +83,9 @@ void bm_masked_fourier_normal(benchmark::State& state) {
   // One application of AᵀA (forward and adjoint), the cost of a data-term gradient.
   const eqr::cpu::ThreadLimit limit;
   const auto n = static_cast<std::size_t>(state.range(0)), batch = static_cast<std::size_t>(state.range(1));
-  const eqr::MaskedFourier<float> op(n, eqr::variable_density_line_mask<float>(n, 5.0, 0.08, 1));
+  const eqr::MaskedFourier<CpuF> op(n, eqr::variable_density_line_mask<float>(n, 5.0, 0.08, 1));
   eqr::Random rng(5);
-  const auto x = eqr::random_normal<float>(op.domain_shape(batch), rng);
+  const auto x = eqr::random_normal<eqr::cpu::CpuBackend<float>>(op.domain_shape(batch), rng);
   for (auto _ : state) benchmark::DoNotOptimize(op.adjoint(op.apply(x)));
   state.counters["images/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }

@@ -39,10 +39,8 @@
 
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
-#include "eqr/backends/cpu/threads.hpp"
-#include "eqr/backends/cpu/training.hpp"
-#include "eqr/backends/torch/operators/radon.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/backends/torch/operators/operators.hpp"
 #include "eqr/backends/torch/torch_backend.hpp"
 #include "eqr/backends/torch/training.hpp"
 #include "eqr/groups/groups.hpp"
@@ -271,7 +269,7 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const std::size_t n : sizes) {
     const auto g = eqr::parallel_beam(n, kAngles);
-    const eqr::Radon<float> cpu_op(g);
+    const eqr::Radon<CpuF> cpu_op(g);
     const double norm = eqr::opnorm(cpu_op, 30, 0);
     // The reference weights: the CPU model's initialisation (He / e2cnn, intermediate layers zero).
     HostWeights weights;
@@ -279,14 +277,14 @@ int main(int argc, char** argv) {
       std::vector<Net<CpuF>> nets;
       for (int i = 0; i < kIterations; ++i)
         nets.push_back(eqr::make_equivariant_prox<eqr::C4, 7, kFields, 6, CpuF>(static_cast<std::uint64_t>(3 * i)));
-      eqr::LearnedProximalGradient<CpuF, eqr::Radon<float>, Net<CpuF>> lpg(
+      eqr::LearnedProximalGradient<CpuF, eqr::Radon<CpuF>, Net<CpuF>> lpg(
           cpu_op, norm, 1, std::move(nets),
           eqr::LearnedProximalGradientOptions().iterations(kIterations).memory(kMemory));
       lpg.visit_parameters("", [&](const std::string& name, eqr::nn::Parameter<CpuF>& p) {
         weights.emplace_back(name, CpuF::to_host(p.value));
       });
     }
-    const eqr::libtorch::TorchRadon<float> torch_op(g);
+    const eqr::Radon<TorchCpu> torch_op(g);
     if (cpu_backend) time_parts<CpuF>("cpu", cpu_op, n, reps, peak);
     time_parts<TorchCpu>("torch-cpu", torch_op, n, reps, peak);
     Timing reference;
@@ -302,7 +300,7 @@ int main(int argc, char** argv) {
           tc.infer_ms / reference.infer_ms, tc.train_ms / reference.train_ms,
           relative_difference(tc.output, reference.output));
     if (cuda) {
-      const eqr::libtorch::TorchRadon<float> cuda_op(g, torch::Device(torch::kCUDA, 0));
+      const eqr::Radon<TorchCuda> cuda_op(g);
       time_parts<TorchCuda>("torch-cuda", cuda_op, n, std::max(reps, 10), 0.0);
       const Timing tg = run<TorchCuda>(cuda_op, norm, n, weights, std::max(reps, 10), true);
       print_row("torch-cuda", n, tg, 0.0);

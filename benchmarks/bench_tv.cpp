@@ -16,7 +16,7 @@
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
-#include "eqr/backends/cpu/threads.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/data/phantoms.hpp"
 #include "eqr/metrics/psnr.hpp"
 #include "eqr/operators/masked_fourier.hpp"
@@ -29,7 +29,7 @@ namespace {
 struct MriProblem {
   static constexpr std::size_t size = 320;
   xt::xtensor<float, 4> truth;  // 1 × 1 × 320 × 320, values in [0, 1]
-  eqr::MaskedFourier<float> op;
+  eqr::MaskedFourier<eqr::cpu::CpuBackend<float>> op;
   xt::xtensor<float, 4> kspace;  // 1 × 2 × 320 × 320, zero off the mask
   double sampling = 0.0;
 

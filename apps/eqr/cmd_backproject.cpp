@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/operators/radon.hpp"
 #include "geometry_args.hpp"
 #include "npy_args.hpp"
@@ -17,7 +18,7 @@ int run(eqr::cli::Args& args) {
   const eqr::cli::PngOption png(args);
   args.finish();
   const auto sinogram = eqr::cli::read_real_plane(in, "sinogram");
-  const eqr::Radon<double> radon(flags.geometry(size, size, std::array{sinogram.shape(0), sinogram.shape(1)}, in));
+  const eqr::Radon<eqr::cpu::CpuBackend<double>> radon(flags.geometry(size, size, std::array{sinogram.shape(0), sinogram.shape(1)}, in));
   const auto image = eqr::cli::first_plane(radon.adjoint(eqr::cli::as_batch<double>(sinogram)));
   eqr::cli::write_real_plane(out, image, dtype);
   png.write(image);

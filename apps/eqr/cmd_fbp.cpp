@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/operators/fbp.hpp"
 #include "geometry_args.hpp"
 #include "npy_args.hpp"
@@ -28,9 +29,9 @@ int run(eqr::cli::Args& args) {
   if (!(scaling > 0 && scaling <= 1))
     throw eqr::cli::usage_error("--frequency-scaling: expected a number in (0, 1], found " + std::to_string(scaling));
   const auto sinogram = eqr::cli::read_real_plane(in, "sinogram");
-  const eqr::FilteredBackProjection<double> fbp(
+  const eqr::FilteredBackProjection<eqr::cpu::CpuBackend<double>> fbp(
       flags.geometry(size, size, std::array{sinogram.shape(0), sinogram.shape(1)}, in), filter, scaling);
-  const auto image = eqr::cli::first_plane(fbp(eqr::cli::as_batch<double>(sinogram)));
+  const auto image = eqr::cli::first_plane(fbp.apply(eqr::cli::as_batch<double>(sinogram)));
   eqr::cli::write_real_plane(out, image, dtype);
   png.write(image);
   return 0;

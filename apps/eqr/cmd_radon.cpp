@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/operators/radon.hpp"
 #include "geometry_args.hpp"
 #include "npy_args.hpp"
@@ -16,7 +17,7 @@ int run(eqr::cli::Args& args) {
   const eqr::cli::PngOption png(args);
   args.finish();
   const auto image = eqr::cli::read_real_plane(in, "image");
-  const eqr::Radon<double> radon(flags.geometry(image.shape(0), image.shape(1)));
+  const eqr::Radon<eqr::cpu::CpuBackend<double>> radon(flags.geometry(image.shape(0), image.shape(1)));
   const auto sinogram = eqr::cli::first_plane(radon.apply(eqr::cli::as_batch<double>(image)));
   eqr::cli::write_real_plane(out, sinogram, dtype);
   png.write(sinogram);

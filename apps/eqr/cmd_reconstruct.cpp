@@ -24,14 +24,14 @@ int run(eqr::cli::Args& args) {
   RunConfig c = RunConfig::load(dir / "model.cfg");
   with_method(c, [&](LearnedModel& model, const auto& problem) {
     model.load(dir / "checkpoint.eqrc");
-    const auto range = problem.op.range_shape(1);
-    Tensor y = FB::zeros({1, range[1], range[2], range[3]});
+    const eqr::Shape4 range = problem.op.range_shape(1);
+    Tensor y = FB::zeros(range);
     const eqr::io::NpyArray a = eqr::io::read_npy(in);
     const auto [h, w] = eqr::cli::plane_shape(a, in, "measurements");
-    EQR_EXPECTS(h == range[2] && w == range[3], eqr::shape_error, "'", in, "': expected measurements of shape (",
-                range[2], ", ", range[3], ") for this model (", c.problem, ", ", c.size, "x", c.size, "), found (", h,
+    EQR_EXPECTS(h == range.h && w == range.w, eqr::shape_error, "'", in, "': expected measurements of shape (",
+                range.h, ", ", range.w, ") for this model (", c.problem, ", ", c.size, "x", c.size, "), found (", h,
                 ", ", w, ")");
-    if (range[1] == 2) {
+    if (range.c == 2) {
       EQR_EXPECTS(a.is_complex(), eqr::value_error, "'", in, "': expected complex k-space (complex64/complex128), found dtype ",
                   eqr::io::dtype_name(a.dtype()));
       const xt::xarray<std::complex<double>> v = a.as<std::complex<double>>();
@@ -44,7 +44,7 @@ int run(eqr::cli::Args& args) {
       for (std::size_t i = 0; i < h * w; ++i) y(0, 0, i / w, i % w) = static_cast<float>(plane.flat(i));
     }
     const Tensor u = no_export ? model.reconstruct_unexported(y) : model.reconstruct(y);
-    if (range[1] == 2) {
+    if (range.c == 2) {
       eqr::io::NpyArray o(eqr::io::DType::complex64, {static_cast<std::size_t>(c.size), static_cast<std::size_t>(c.size)});
       auto vals = o.values<std::complex<float>>();
       for (std::size_t i = 0; i < vals.size(); ++i) {

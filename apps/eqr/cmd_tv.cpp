@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
@@ -74,7 +75,7 @@ Outcome solve(const Op& a, const Batch& y, const Settings& s) {
   out.converged = result.history.converged;
   auto r = a.apply(result.solution);
   r -= y;
-  out.objective = 0.5 * eqr::inner(r, r) + s.lambda * eqr::total_variation(result.solution);
+  out.objective = 0.5 * eqr::cpu::CpuBackend<Real>::squared_norm(r) + s.lambda * eqr::total_variation(result.solution);
   out.solution = std::move(result.solution);
   return out;
 }
@@ -190,27 +191,27 @@ int run(eqr::cli::Args& args) {
   Outcome result;
   if (problem == "ct") {
     const auto sinogram = eqr::cli::read_real_plane(in, "sinogram");
-    const eqr::Radon<Real> radon(
+    const eqr::Radon<eqr::cpu::CpuBackend<Real>> radon(
         geometry->geometry(*size, *size, std::array<std::size_t, 2>{sinogram.shape(0), sinogram.shape(1)}, in));
     result = solve(radon, eqr::cli::as_batch<Real>(sinogram), s);
   } else if (problem == "mri") {
     const Batch y = read_kspace(in);
-    const eqr::MaskedFourier<Real> op(y.shape(2), read_column_mask(*mask_file, y.shape(2), y.shape(3)));
+    const eqr::MaskedFourier<eqr::cpu::CpuBackend<Real>> op(y.shape(2), read_column_mask(*mask_file, y.shape(2), y.shape(3)));
     // The data must vanish where the mask does: A's range is the masked k-space.
     const auto& m = op.mask();
     for (std::size_t c = 0; c < 2; ++c)
       for (std::size_t i = 0; i < y.shape(2); ++i)
         for (std::size_t j = 0; j < y.shape(3); ++j)
-          EQR_EXPECTS(m(j) != 0 || y(0, c, i, j) == 0, eqr::value_error, "'", in,
+          EQR_EXPECTS(m[j] != 0 || y(0, c, i, j) == 0, eqr::value_error, "'", in,
                       "': expected zero k-space in the columns the mask leaves out, found a nonzero value at (", i,
                       ", ", j, ")");
     // ‖M F‖ = max |m_j| exactly (F is unitary), so no power method is needed.
-    for (const Real v : m) s.operator_norm = std::max(s.operator_norm, std::abs(double(v)));
+    for (const double v : m) s.operator_norm = std::max(s.operator_norm, std::abs(double(v)));
     EQR_EXPECTS(s.operator_norm > 0, eqr::value_error, "'", *mask_file, "': expected a mask with at least one acquired column, found none");
     result = solve(op, y, s);
   } else {
     const auto image = eqr::cli::read_real_plane(in, "noisy image");
-    const eqr::Identity<Real> id(image.shape(0), image.shape(1));
+    const eqr::Identity<eqr::cpu::CpuBackend<Real>> id(image.shape(0), image.shape(1));
     s.operator_norm = 1.0;
     result = solve(id, eqr::cli::as_batch<Real>(image), s);
   }

@@ -15,7 +15,7 @@
 namespace {
 
 using namespace eqr::experiments;
-using Op = eqr::Radon<float>;
+using Op = eqr::Radon<FB>;
 constexpr int memory = 5;
 
 struct Setup {
@@ -75,7 +75,7 @@ int run_width(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule
   const auto test_up = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
   spec.rotated = true;
   const auto test_rot = eqr::data::make_pairs<FB>(problem.op, problem.noise, spec);
-  const Setup s{&problem, &train, &val, &test_up, &test_rot, eqr::estimate_operator_norm<FB>(problem.op, 100), plan, &args};
+  const Setup s{&problem, &train, &val, &test_up, &test_rot, eqr::opnorm(problem.op, 100), plan, &args};
   std::cerr << "group-order: " << n << "x" << n << " CT, " << train_size << " training images, width " << W << ", "
             << plan.steps << " steps per model\n";
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/operators/fft.hpp"
 #include "npy_args.hpp"
 
@@ -40,7 +41,7 @@ inline int run_centered_fft(Args& args, bool inverse) {
       x.data()[(2 * p) * n + i] = v.real();
       x.data()[(2 * p + 1) * n + i] = v.imag();
     }
-  const auto y = inverse ? centered_ifft(x) : centered_fft(x);
+  const auto y = inverse ? centered_ifft<cpu::CpuBackend<double>>(x) : centered_fft<cpu::CpuBackend<double>>(x);
   const auto complex_at = [&](std::size_t p, std::size_t i) {
     return std::complex<double>(y.data()[(2 * p) * n + i], y.data()[(2 * p + 1) * n + i]);
   };

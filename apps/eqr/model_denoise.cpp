@@ -4,7 +4,7 @@
 
 namespace eqr::experiments {
 
-std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Identity<float>>& problem) {
+std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Identity<FB>>& problem) {
   return make_learned_model_for(c, problem);
 }
 

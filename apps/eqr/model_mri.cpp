@@ -4,7 +4,7 @@
 
 namespace eqr::experiments {
 
-std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<MaskedFourier<float>>& problem) {
+std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<MaskedFourier<FB>>& problem) {
   return make_learned_model_for(c, problem);
 }
 

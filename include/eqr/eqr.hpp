@@ -10,13 +10,12 @@
 
 // Backends and the shared tensor vocabulary.
 #include "eqr/backends/concepts.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
-#include "eqr/backends/cpu/threads.hpp"
-#include "eqr/backends/cpu/training.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/training.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/core/padding.hpp"
 #include "eqr/core/random.hpp"
+#include "eqr/core/scalar.hpp"
 #include "eqr/core/shape.hpp"
 
 // Layers and training machinery.

@@ -38,7 +38,7 @@ static_assert(TensorBackend<cpu::CpuBackend<float, cpu::Im2colGemm>> &&
               "the CPU backend models TensorBackend with every kernel.");
 static_assert(!cpu::ConvKernel<ForwardOnlyKernel>, "a kernel needs the weight correlation too.");
 static_assert(!cpu::ConvKernel<int>, "int is not a convolution kernel.");
-static_assert(cpu::CpuScalar<float> && cpu::CpuScalar<double> && !cpu::CpuScalar<int> && !cpu::CpuScalar<long double>,
+static_assert(Real<float> && Real<double> && !Real<int> && !Real<long double>,
               "the CPU backend computes in float or double.");
 static_assert(cpu::CpuBackend<float>::device() == Device{DeviceKind::cpu, 0}, "the CPU backend lives on the host.");
 static_assert(Shape4{2, 3, 4, 5}.numel() == 120 && bias_shape(7) == Shape4{1, 7, 1, 1});

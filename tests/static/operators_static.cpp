@@ -1,44 +1,59 @@
-// static_assert-only checks of the operator concepts: every operator models LinearOperator for float and
-// double, the algebra's results do too, and types that lack a part of the interface do not.
+// static_assert-only checks of the operator concepts: every operator models LinearOperator on both CPU
+// precisions (and its backend is the one it was built for), the algebra's results do too, operators of
+// different backends do not compose, and types that lack a part of the interface are not operators.
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/layers/detail/backend_archetype.hpp"
 #include "eqr/operators/operators.hpp"
 
 namespace eqr {
 namespace {
-/// Has the type names but no apply/adjoint.
-struct TypesOnly {
-  using value_type = float;
-  using domain_type = xt::xtensor<float, 4>;
-  using range_type = xt::xtensor<float, 4>;
+
+using CpuF = cpu::CpuBackend<float>;
+using CpuD = cpu::CpuBackend<double>;
+
+/// Has the backend but no apply/adjoint.
+struct BackendOnly {
+  using backend = CpuF;
 };
 /// Everything except adjoint.
-struct ForwardOnly : TypesOnly {
-  TensorShape domain_shape(std::size_t) const { return {}; }
-  TensorShape range_shape(std::size_t) const { return {}; }
-  range_type apply(const domain_type& x) const { return x; }
+struct ForwardOnly : BackendOnly {
+  Shape4 domain_shape(std::size_t) const { return {}; }
+  Shape4 range_shape(std::size_t) const { return {}; }
+  CpuF::tensor_type apply(const CpuF::tensor_type& x) const { return x; }
 };
-/// An integer "operator": the scalar must be float or double.
-struct IntegerOperator {
-  using value_type = int;
-  using domain_type = xt::xtensor<int, 4>;
-  using range_type = xt::xtensor<int, 4>;
-  TensorShape domain_shape(std::size_t) const { return {}; }
-  TensorShape range_shape(std::size_t) const { return {}; }
-  range_type apply(const domain_type& x) const { return x; }
-  domain_type adjoint(const range_type& y) const { return y; }
+/// Shapes as arrays instead of Shape4 (the old vocabulary): not an operator.
+struct ArrayShapes : BackendOnly {
+  std::array<std::size_t, 4> domain_shape(std::size_t) const { return {}; }
+  std::array<std::size_t, 4> range_shape(std::size_t) const { return {}; }
+  CpuF::tensor_type apply(const CpuF::tensor_type& x) const { return x; }
+  CpuF::tensor_type adjoint(const CpuF::tensor_type& y) const { return y; }
+};
+/// A complete operator whose "backend" is not a TensorBackend.
+struct NoRealBackend {
+  using backend = int;
+  Shape4 domain_shape(std::size_t) const { return {}; }
+  Shape4 range_shape(std::size_t) const { return {}; }
 };
 }  // namespace
 
-static_assert(LinearOperator<Radon<float>> && LinearOperator<Radon<double>>, "Radon is a linear operator.");
-static_assert(LinearOperator<MaskedFourier<float>> && LinearOperator<MaskedFourier<double>>);
-static_assert(LinearOperator<Identity<float>> && LinearOperator<PixelMask<double>> && LinearOperator<Blur<float>>);
-static_assert(LinearOperator<Adjoint<Radon<float>>>, "the adjoint of an operator is an operator.");
-static_assert(LinearOperator<Scaled<MaskedFourier<double>>>, "a scaled operator is an operator.");
-static_assert(LinearOperator<Composed<Radon<float>, Blur<float>>>, "Radon after a blur is an operator.");
-static_assert(ComposableOperators<Radon<float>, Identity<float>>);
-static_assert(!ComposableOperators<Radon<float>, Identity<double>>, "float and double operators do not compose.");
-static_assert(!LinearOperator<TypesOnly>, "type names alone do not make an operator.");
+static_assert(LinearOperatorOn<Radon<CpuF>, CpuF> && LinearOperatorOn<Radon<CpuD>, CpuD>, "Radon is a linear operator.");
+static_assert(LinearOperator<MaskedFourier<CpuF>> && LinearOperator<MaskedFourier<CpuD>>);
+static_assert(LinearOperator<FilteredBackProjection<CpuF>> && LinearOperator<FilteredBackProjection<CpuD>>);
+static_assert(LinearOperator<Identity<CpuF>> && LinearOperator<PixelMask<CpuD>> && LinearOperator<Blur<CpuF>>);
+static_assert(LinearOperator<Adjoint<Radon<CpuF>>>, "the adjoint of an operator is an operator.");
+static_assert(LinearOperator<Scaled<MaskedFourier<CpuD>>>, "a scaled operator is an operator.");
+static_assert(LinearOperator<Composed<Radon<CpuF>, Blur<CpuF>>>, "Radon after a blur is an operator.");
+static_assert(LinearOperatorOn<AnyLinearOperator<CpuF>, CpuF>, "the type-erased operator is an operator.");
+static_assert(ComposableOperators<Radon<CpuF>, Identity<CpuF>>);
+static_assert(!ComposableOperators<Radon<CpuF>, Identity<CpuD>>, "float and double operators do not compose.");
+static_assert(!LinearOperatorOn<Radon<CpuF>, CpuD>, "a float operator is not an operator on the double backend.");
+static_assert(!LinearOperator<BackendOnly>, "a backend alone does not make an operator.");
 static_assert(!LinearOperator<ForwardOnly>, "an operator needs its adjoint.");
-static_assert(!LinearOperator<IntegerOperator>, "operators work in float or double.");
+static_assert(!LinearOperator<ArrayShapes>, "an operator's shapes are Shape4.");
+static_assert(!LinearOperator<NoRealBackend>, "an operator's backend must be a TensorBackend.");
 static_assert(!LinearOperator<int> && !LinearOperator<xt::xtensor<float, 4>>);
-static_assert(std::is_same_v<Adjoint<Radon<float>>::domain_type, Radon<float>::range_type>);
+static_assert(RayTransformBackend<CpuF> && FourierBackend<CpuD> && FbpBackend<CpuF>,
+              "the CPU backend provides every operator kernel.");
+static_assert(!RayTransformBackend<detail::BackendArchetype>,
+              "a tensor backend without ray-transform kernels cannot run Radon.");
 }  // namespace eqr

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "eqr/backends/concepts.hpp"
@@ -23,6 +24,20 @@ template <class B>
 struct backend_tag {
   using type = B;
 };
+
+/// Tolerance of the adjoint (dot-product) test ⟨A x, y⟩ = ⟨x, Aᵀ y⟩ relative to its terms: 1e-6 for float,
+/// 1e-12 for double.
+template <class T>
+constexpr double adjoint_tolerance() {
+  return std::is_same_v<T, float> ? 1e-6 : 1e-12;
+}
+
+/// Tolerance of one backend's result against another's for the same computation (max_relative_difference):
+/// 1e-5 for float, 1e-12 for double — kernels that sum in different orders, not different arithmetic.
+template <class T>
+constexpr double agreement_tolerance() {
+  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
+}
 
 /// max |a − b| / max(max |b|, 1e-30): the error of a relative to the largest entry of b.
 template <class T, class U>

@@ -29,6 +29,7 @@ namespace eqr::testing {
 /// diagonal diag(α²(d² + [j < w − 1])), so its norm is known in closed form.
 template <TensorBackend B>
 struct TestOperator {
+  using backend = B;
   using T = typename B::scalar_type;
   using tensor_type = typename B::tensor_type;
   std::size_t h, w;

@@ -7,11 +7,17 @@
 #include <cmath>
 #include <limits>
 
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/algorithms/prox.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
 #include "eqr/operators/concepts.hpp"
 #include "eqr/operators/image_operators.hpp"
+
+/// The CPU backend in precision T.
+template <class T>
+using Cpu = eqr::cpu::CpuBackend<T>;
 
 namespace {
 
@@ -20,15 +26,14 @@ namespace {
 template <class T>
 class DenseOperator {
  public:
-  using value_type = T;
-  using domain_type = xt::xtensor<T, 4>;
-  using range_type = xt::xtensor<T, 4>;
+  using backend = Cpu<T>;
+  using tensor_type = xt::xtensor<T, 4>;
   explicit DenseOperator(Eigen::MatrixXd m) : m_(std::move(m)) {}
-  eqr::TensorShape domain_shape(std::size_t n) const { return {n, 1, 1, std::size_t(m_.cols())}; }
-  eqr::TensorShape range_shape(std::size_t n) const { return {n, 1, 1, std::size_t(m_.rows())}; }
-  range_type apply(const domain_type& x) const {
-    eqr::expect_shape(x, domain_shape(x.shape()[0]), "DenseOperator::apply");
-    range_type y = range_type::from_shape(range_shape(x.shape()[0]));
+  eqr::Shape4 domain_shape(std::size_t n) const { return {n, 1, 1, std::size_t(m_.cols())}; }
+  eqr::Shape4 range_shape(std::size_t n) const { return {n, 1, 1, std::size_t(m_.rows())}; }
+  tensor_type apply(const tensor_type& x) const {
+    eqr::expect_batch<backend>(x, [this](std::size_t n) { return domain_shape(n); }, "DenseOperator::apply");
+    tensor_type y = backend::empty(range_shape(x.shape()[0]));
     for (std::size_t n = 0; n < x.shape()[0]; ++n)
       for (Eigen::Index i = 0; i < m_.rows(); ++i) {
         double s = 0;
@@ -37,9 +42,9 @@ class DenseOperator {
       }
     return y;
   }
-  domain_type adjoint(const range_type& y) const {
-    eqr::expect_shape(y, range_shape(y.shape()[0]), "DenseOperator::adjoint");
-    domain_type x = domain_type::from_shape(domain_shape(y.shape()[0]));
+  tensor_type adjoint(const tensor_type& y) const {
+    eqr::expect_batch<backend>(y, [this](std::size_t n) { return range_shape(n); }, "DenseOperator::adjoint");
+    tensor_type x = backend::empty(domain_shape(y.shape()[0]));
     for (std::size_t n = 0; n < y.shape()[0]; ++n)
       for (Eigen::Index j = 0; j < m_.cols(); ++j) {
         double s = 0;
@@ -125,7 +130,7 @@ TEST_CASE("box, non-negativity, zero and scaled functions: projections and value
   CHECK(wide.clamp(3.0e38f) == 3.0e38f);
   // prox of w·TV with step τ is the TV prox with step τw.
   eqr::Random rng(1);
-  const auto v = eqr::random_normal<double>({1, 1, 8, 8}, rng);
+  const auto v = eqr::random_normal<Cpu<double>>({1, 1, 8, 8}, rng);
   auto scaled = eqr::scaled_function(0.5, eqr::TvProx<double>(1.0, eqr::TvProxOptions{}.iterations(500)));
   eqr::TvProx<double> direct(0.25, eqr::TvProxOptions{}.iterations(500));
   const auto a = eqr::prox(scaled, v, 0.5), b = eqr::prox(direct, v, 1.0);
@@ -201,8 +206,8 @@ TEST_CASE("non-negativity: the iterates stay >= 0 and the result satisfies the N
 
 TEST_CASE("identity + TV: proximal gradient converges to the TV prox of the data, with warm-started inner prox") {
   eqr::Random rng(3);
-  const auto y = eqr::random_normal<double>({1, 1, 12, 12}, rng);
-  const eqr::Identity<double> id(12, 12);
+  const auto y = eqr::random_normal<Cpu<double>>({1, 1, 12, 12}, rng);
+  const eqr::Identity<Cpu<double>> id(12, 12);
   const double lambda = 0.3;
   const auto reference = eqr::tv_denoise(y, lambda, eqr::TvProxOptions{}.iterations(4000));
   // With L = 1 the first step is exactly u1 = prox_{λTV}(y).
@@ -225,9 +230,9 @@ TEST_CASE("plain proximal gradient with an (almost) exact TV prox decreases the 
   // Inpainting: A = pixel mask (‖A‖ = 1), g = λ TV with the FGP run to a tight tolerance, step 1/L with L = 1.
   xt::xtensor<double, 2> mask = xt::xtensor<double, 2>::from_shape({12, 12});
   for (std::size_t k = 0; k < mask.size(); ++k) mask.data()[k] = (k * 7) % 3 == 0 ? 0.0 : 1.0;
-  const eqr::PixelMask<double> a(mask);
+  const eqr::PixelMask<Cpu<double>> a(mask.shape(0), mask.shape(1), mask);
   eqr::Random rng(8);
-  const auto y = a.apply(eqr::random_normal<double>({1, 1, 12, 12}, rng));
+  const auto y = a.apply(eqr::random_normal<Cpu<double>>({1, 1, 12, 12}, rng));
   eqr::TvProx<double> g(0.2, eqr::TvProxOptions{}.iterations(20000).tolerance(1e-12));
   const auto r = eqr::proximal_gradient(
       a, y, g, eqr::ProximalGradientOptions{}.iterations(40).lipschitz(1.0).accelerated(false).record_objective(true));
@@ -239,13 +244,13 @@ TEST_CASE("plain proximal gradient with an (almost) exact TV prox decreases the 
 
 TEST_CASE("float and double FISTA agree on a TV problem to float accuracy") {
   eqr::Random rng(4);
-  const auto yd = eqr::random_normal<double>({1, 2, 10, 10}, rng);
+  const auto yd = eqr::random_normal<Cpu<double>>({1, 2, 10, 10}, rng);
   const xt::xtensor<float, 4> yf = xt::cast<float>(yd);
   eqr::TvProx<double> gd(0.3, eqr::TvProxOptions{}.iterations(10));
   eqr::TvProx<float> gf(0.3, eqr::TvProxOptions{}.iterations(10));
-  const auto rd = eqr::proximal_gradient(eqr::Identity<double>(10, 10, 2), yd, gd,
+  const auto rd = eqr::proximal_gradient(eqr::Identity<Cpu<double>>(10, 10, 2), yd, gd,
                                          eqr::ProximalGradientOptions{}.iterations(100).lipschitz(1.5));
-  const auto rf = eqr::proximal_gradient(eqr::Identity<float>(10, 10, 2), yf, gf,
+  const auto rf = eqr::proximal_gradient(eqr::Identity<Cpu<float>>(10, 10, 2), yf, gf,
                                          eqr::ProximalGradientOptions{}.iterations(100).lipschitz(1.5));
   for (std::size_t k = 0; k < rd.solution.size(); ++k)
     CHECK(double(rf.solution.data()[k]) == doctest::Approx(rd.solution.data()[k]).epsilon(1e-4));

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/algorithms/prox.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
@@ -17,7 +19,7 @@ using eqr::GradientField;
 template <class T>
 xt::xtensor<T, 4> random_batch(std::size_t n, std::size_t c, std::size_t h, std::size_t w, std::uint64_t seed) {
   eqr::Random rng(seed);
-  return eqr::random_normal<T>({n, c, h, w}, rng);
+  return eqr::random_normal<eqr::cpu::CpuBackend<T>>({n, c, h, w}, rng);
 }
 
 template <class T>

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/operators/algebra.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
@@ -17,13 +19,17 @@
 #include "eqr/operators/noise.hpp"
 #include "eqr/operators/radon.hpp"
 
+/// The CPU backend in precision T.
+template <class T>
+using Cpu = eqr::cpu::CpuBackend<T>;
+
 namespace {
 
 template <class Op>
 double objective(const Op& a, const xt::xtensor<double, 4>& y, const xt::xtensor<double, 4>& u, double lambda) {
   auto r = a.apply(u);
   r -= y;
-  return 0.5 * eqr::inner(r, r) + lambda * eqr::total_variation(u);
+  return 0.5 * Cpu<double>::squared_norm(r) + lambda * eqr::total_variation(u);
 }
 
 xt::xtensor<double, 4> phantom_batch(std::size_t n, std::size_t channels) {
@@ -39,7 +45,7 @@ TEST_CASE("TV-MRI at 64x64: FISTA and PDHG agree and beat zero-filling by a wide
   // (At this size the phantom's small ellipses are a few pixels wide; a third of the lines keeps them.)
   const std::size_t n = 64;
   const auto mask = eqr::variable_density_line_mask<double>(n, 3.0, 0.08, 11);
-  const eqr::MaskedFourier<double> a(n, mask);
+  const eqr::MaskedFourier<eqr::cpu::CpuBackend<double>> a(n, mask);
   CHECK(a.sampling_fraction() == doctest::Approx(1.0 / 3).epsilon(0.05));
   const auto truth = phantom_batch(n, 2);
   const auto y = eqr::complex_gaussian_noise(a.apply(truth), 0.005, 3, &mask);
@@ -58,7 +64,7 @@ TEST_CASE("TV-MRI at 64x64: FISTA and PDHG agree and beat zero-filling by a wide
 
 TEST_CASE("TV-CT at 32x32, 16 angles: non-negative FISTA and PDHG agree and beat unregularised least squares") {
   const std::size_t n = 32;
-  const eqr::Radon<double> a(eqr::parallel_beam(n, 16, 46));
+  const eqr::Radon<eqr::cpu::CpuBackend<double>> a(eqr::parallel_beam(n, 16, 46));
   const auto truth = phantom_batch(n, 1);
   const auto y = eqr::gaussian_noise(a.apply(truth), 0.2, 5);
   const double lambda = 1.0;

@@ -13,6 +13,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/data/datasets.hpp"
 #include "eqr/data/rotate.hpp"
@@ -126,7 +127,7 @@ TEST_CASE("oriented-smooth keeps the preferred (horizontal) orientation") {
 
 TEST_CASE("synthetic sets of the smooth family: targets are the phantoms, rotated ones at their test angles") {
   using FB = cpu::CpuBackend<float>;
-  const Identity<float> op(16, 16, 1);
+  const Identity<eqr::cpu::CpuBackend<float>> op(16, 16, 1);
   const auto noise = [](const FB::tensor_type& x, std::uint64_t) { return x; };
   SyntheticSpec spec{PhantomKind::oriented_smooth, 16, Split::test, 3, 2, true, 2};
   const auto pairs = make_pairs<FB>(op, noise, spec);

@@ -6,14 +6,19 @@
 #include <numbers>
 #include <set>
 
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/data/datasets.hpp"
 #include "eqr/data/rotate.hpp"
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/noise.hpp"
 
+/// The CPU backend in precision T.
+template <class T>
+using Cpu = eqr::cpu::CpuBackend<T>;
+
 namespace {
-using FB = eqr::cpu::CpuBackend<float>;
+using FB = Cpu<float>;
 }  // namespace
 
 TEST_CASE("split seeds are distinct across splits and images; training sets are nested") {
@@ -21,7 +26,7 @@ TEST_CASE("split seeds are distinct across splits and images; training sets are 
   for (auto split : {eqr::data::Split::train, eqr::data::Split::validation, eqr::data::Split::test})
     for (std::size_t i = 0; i < 1000; ++i) seeds.insert(eqr::data::image_seed(split, i, 3));
   CHECK(seeds.size() == 3000);
-  const eqr::Identity<float> op(16, 16, 1);
+  const eqr::Identity<Cpu<float>> op(16, 16, 1);
   const auto noise = [](const FB::tensor_type& x, std::uint64_t s) { return eqr::gaussian_noise(x, 0.1, s); };
   eqr::data::SyntheticSpec spec{eqr::data::PhantomKind::oriented, 16, eqr::data::Split::train, 2, 0, false, 2};
   const auto small = eqr::data::make_pairs<FB>(op, noise, spec);
@@ -39,7 +44,7 @@ TEST_CASE("split seeds are distinct across splits and images; training sets are 
 }
 
 TEST_CASE("a pair is the phantom and noise(A u) with the image's own seed") {
-  const eqr::Identity<float> op(12, 12, 1);
+  const eqr::Identity<Cpu<float>> op(12, 12, 1);
   const auto noise = [](const FB::tensor_type& x, std::uint64_t s) { return eqr::gaussian_noise(x, 0.05, s); };
   eqr::data::SyntheticSpec spec{eqr::data::PhantomKind::ellipses, 12, eqr::data::Split::validation, 3, 7, false, 2};
   const auto pairs = eqr::data::make_pairs<FB>(op, noise, spec);
@@ -90,7 +95,7 @@ TEST_CASE("bad dataset input is rejected with what was expected and found") {
   CHECK_THROWS_WITH_AS((void)eqr::data::parse_phantom_kind("disc"),
                        doctest::Contains("expected 'ellipses', 'oriented', 'shepp-logan' or 'oriented-smooth', found 'disc'"),
                        eqr::value_error);
-  const eqr::Identity<float> op(8, 8, 1);
+  const eqr::Identity<Cpu<float>> op(8, 8, 1);
   const auto noise = [](const FB::tensor_type& x, std::uint64_t) { return x; };
   eqr::data::SyntheticSpec spec{eqr::data::PhantomKind::ellipses, 16, eqr::data::Split::train, 1, 0, false, 1};
   CHECK_THROWS_WITH_AS((void)eqr::data::make_pairs<FB>(op, noise, spec),

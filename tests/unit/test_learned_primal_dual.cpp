@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
@@ -23,11 +24,15 @@
 
 #include "../support/learned_helpers.hpp"
 
+/// The CPU backend in precision T.
+template <class T>
+using Cpu = eqr::cpu::CpuBackend<T>;
+
 namespace {
 
 using eqr::Shape4;
-using DB = eqr::cpu::CpuBackend<double>;
-using FB = eqr::cpu::CpuBackend<float>;
+using DB = Cpu<double>;
+using FB = Cpu<float>;
 
 using eqr::testing::make_test_operator;
 using eqr::testing::normal_tensor;
@@ -54,7 +59,7 @@ Lpd make_method(const TestOperator<DB>& op, int iterations, int np, int nd, bool
                            .shared_weights(shared)
                            .checkpointing(checkpointing)
                            .dual_reads(reads);
-  if (norm == 0.0) norm = eqr::estimate_operator_norm<DB>(op, 200);
+  if (norm == 0.0) norm = eqr::opnorm(op, 200);
   Lpd method = eqr::make_learned_primal_dual_ordinary<DB>(op, norm, 1, 2, options, 3, seed);
   randomise_normal<DB>(method, seed + 1000, 0.3);
   return method;
@@ -74,8 +79,8 @@ std::vector<std::vector<double>> gradients(Lpd& method) {
 }  // namespace
 
 static_assert(eqr::Layer<Lpd>, "The learned primal-dual method must itself satisfy the Layer concept.");
-static_assert(eqr::MeasurementOperatorFor<eqr::Radon<float>, FB>, "The Radon transform must be usable by LPD.");
-static_assert(!eqr::MeasurementOperatorFor<int, FB>, "An int is not a forward operator.");
+static_assert(eqr::LinearOperatorOn<eqr::Radon<Cpu<float>>, FB>, "The Radon transform must be usable by LPD.");
+static_assert(!eqr::LinearOperatorOn<int, FB>, "An int is not a forward operator.");
 
 TEST_CASE("with linear 1x1 networks, LPD performs Landweber-type steps on the normalised data term") {
   // Γ([h, a, ỹ]) = ỹ − a and Λ([f, b]) = τ b, so (Nd = Np = 1)
@@ -292,11 +297,11 @@ TEST_CASE("gradient checkpointing recomputes exactly the gradients of the stored
 TEST_CASE("the normalised method does not depend on the operator's units") {
   eqr::Random rng(8);
   auto op = make_test_operator<DB>(5, 7, rng);
-  const double norm = eqr::estimate_operator_norm<DB>(op, 200);
+  const double norm = eqr::opnorm(op, 200);
   Lpd a = make_method(op, 3, 2, 2, false, false, 31, norm);
   auto scaled = op;
   scaled.alpha = 1000.0;  // e.g. pixel units instead of metres: A → 1000·A, y → 1000·y
-  CHECK(eqr::estimate_operator_norm<DB>(scaled, 200) == doctest::Approx(1000.0 * norm).epsilon(1e-9));
+  CHECK(eqr::opnorm(scaled, 200) == doctest::Approx(1000.0 * norm).epsilon(1e-9));
   Lpd b = make_method(scaled, 3, 2, 2, false, false, 31, 1000.0 * norm);
   const auto y = normal_tensor<DB>(op.range_shape(1), rng);
   auto y_scaled = y;
@@ -389,7 +394,7 @@ TEST_CASE("bad configurations and shapes are rejected with messages naming expec
   CHECK_THROWS_WITH_AS((void)good.backward(ctx, normal_tensor<DB>({2, 1, 4, 4}, rng)),
                        doctest::Contains("ū of shape 1×1×4×4, found 2×1×4×4"), eqr::shape_error);
 
-  const eqr::Identity<float> identity(8, 8);
+  const eqr::Identity<Cpu<float>> identity(8, 8);
   CHECK_THROWS_WITH_AS((eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, 1, FB, 3>(
                            identity, 1.0, 1, eqr::LearnedPrimalDualOptions().primal_memory(2), 4, 0, eqr::BasisSolver::grid)),
                        doctest::Contains("template argument Np = 3, found 2"), eqr::value_error);
@@ -401,7 +406,7 @@ TEST_CASE("denoising end to end: equivariant primal and dual networks make LPD r
     CAPTURE(name_of(reads));
     constexpr int np = 2, nd = 2, fields = 2;
     constexpr std::size_t n = 12;
-    const eqr::Identity<float> op(n, n);
+    const eqr::Identity<Cpu<float>> op(n, n);
     using Primal = eqr::EquivariantProx<eqr::C4, np + 1, fields, np, FB>;
     using Dual = eqr::EquivariantProx<eqr::C4, nd + 2, fields, nd, FB>;
     const auto options =
@@ -412,7 +417,7 @@ TEST_CASE("denoising end to end: equivariant primal and dual networks make LPD r
       primal.push_back(eqr::make_lpd_primal_equivariant<eqr::C4, np + 1, fields, np, FB>(10 * i, eqr::BasisSolver::grid));
       dual.push_back(eqr::make_equivariant_prox<eqr::C4, nd + 2, fields, nd, FB>(10 * i + 5, eqr::BasisSolver::grid));
     }
-    eqr::LearnedPrimalDual<FB, eqr::Identity<float>, Primal, Dual> both(op, 1.0, 1, 1, std::move(primal), std::move(dual),
+    eqr::LearnedPrimalDual<FB, eqr::Identity<Cpu<float>>, Primal, Dual> both(op, 1.0, 1, 1, std::move(primal), std::move(dual),
                                                                         options);
     randomise_normal<FB>(both, 300, 0.3);
     auto half = eqr::make_learned_primal_dual_equivariant<eqr::C4, 1, fields, FB, np>(op, 1.0, 1, options, 8, 0,
@@ -436,13 +441,13 @@ TEST_CASE("denoising end to end: equivariant primal and dual networks make LPD r
 TEST_CASE("CT with an even number of angles: the measured equivariance error of the primal-equivariant LPD, "
           "and exact equivariance with pointwise dual networks") {
   constexpr std::size_t n = 12;
-  const eqr::Radon<float> radon(eqr::parallel_beam(n, 8));
+  const eqr::Radon<Cpu<float>> radon(eqr::parallel_beam(n, 8));
   eqr::Random rng(31);
   const auto u = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto y = radon.apply(u);
   // The rule the test relies on: a 90° rotation of the image is a half-turn shift of the sinogram's angles.
   REQUIRE(relative_difference<FB>(radon.apply(rot90<FB>(u)), rotate_sinogram<FB>(y)) < 1e-5);
-  const double norm = eqr::estimate_operator_norm<FB>(radon, 50);
+  const double norm = eqr::opnorm(radon, 50);
   for (const PrimalChannel reads : {PrimalChannel::second, PrimalChannel::first}) {
     CAPTURE(name_of(reads));
     const auto options = eqr::LearnedPrimalDualOptions().iterations(3).primal_memory(2).dual_memory(2).dual_reads(reads);
@@ -473,7 +478,7 @@ TEST_CASE("CT with an even number of angles: the measured equivariance error of 
 
 TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") {
   constexpr std::size_t n = 8;
-  const eqr::Radon<float> radon(eqr::parallel_beam(n, 6));
+  const eqr::Radon<Cpu<float>> radon(eqr::parallel_beam(n, 6));
   eqr::PairList<FB> train;
   for (std::uint64_t s = 0; s < 4; ++s) {
     const auto img = eqr::data::random_ellipse_phantom<float>(n, 100 + s);
@@ -481,7 +486,7 @@ TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") 
     train.pairs.push_back({radon.apply(u), u});
   }
   const auto options = eqr::LearnedPrimalDualOptions().iterations(2).primal_memory(2).dual_memory(2);
-  auto model = eqr::make_learned_primal_dual_ordinary<FB>(radon, eqr::estimate_operator_norm<FB>(radon, 50), 1, 1,
+  auto model = eqr::make_learned_primal_dual_ordinary<FB>(radon, eqr::opnorm(radon, 50), 1, 1,
                                                           options, 8, 7);
   const double before = eqr::mean_loss(model, train);
   const eqr::PairList<FB> none;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
@@ -18,10 +19,14 @@
 
 #include "../support/learned_helpers.hpp"
 
+/// The CPU backend in precision T.
+template <class T>
+using Cpu = eqr::cpu::CpuBackend<T>;
+
 namespace {
 
-using DB = eqr::cpu::CpuBackend<double>;
-using FB = eqr::cpu::CpuBackend<float>;
+using DB = Cpu<double>;
+using FB = Cpu<float>;
 
 using eqr::testing::normal_tensor;
 using eqr::testing::randomise_normal;
@@ -86,7 +91,7 @@ TEST_CASE("the C4 prox network (harmonic and grid bases) commutes with rot90; th
 TEST_CASE("end to end (denoising): the equivariant learned proximal gradient maps rotated data to the rotated "
           "reconstruction, the ordinary one does not") {
   const std::size_t n = 12;
-  const eqr::Identity<float> op(n, n, 1);
+  const eqr::Identity<Cpu<float>> op(n, n, 1);
   eqr::Random rng(21);
   const auto y = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto options = eqr::LearnedProximalGradientOptions().iterations(3).memory(5);
@@ -97,7 +102,7 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
     equi.push_back(eqr::make_equivariant_prox<eqr::C4, 7, 4, 6, FB>(10 * i));
     randomise_normal<FB>(equi.back(), 100 + i, 0.3);
   }
-  eqr::LearnedProximalGradient<FB, eqr::Identity<float>, Equi> lpg_equi(op, 1.0, 1, std::move(equi), options);
+  eqr::LearnedProximalGradient<FB, eqr::Identity<Cpu<float>>, Equi> lpg_equi(op, 1.0, 1, std::move(equi), options);
   const double e_equi = relative_difference<FB>(rot90<FB>(lpg_equi.forward(y)), lpg_equi.forward(rot90<FB>(y)));
 
   using Ord = eqr::OrdinaryProx<FB>;
@@ -106,7 +111,7 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
     ord.push_back(eqr::make_ordinary_prox<FB>(7, 6, 16, 10 * i));
     randomise_normal<FB>(ord.back(), 100 + i, 0.3);
   }
-  eqr::LearnedProximalGradient<FB, eqr::Identity<float>, Ord> lpg_ord(op, 1.0, 1, std::move(ord), options);
+  eqr::LearnedProximalGradient<FB, eqr::Identity<Cpu<float>>, Ord> lpg_ord(op, 1.0, 1, std::move(ord), options);
   const double e_ord = relative_difference<FB>(rot90<FB>(lpg_ord.forward(y)), lpg_ord.forward(rot90<FB>(y)));
   MESSAGE("rot90 equivariance error of the unrolled method: equivariant " << e_equi << ", ordinary " << e_ord);
   CHECK(e_equi < 1e-5);
@@ -116,7 +121,7 @@ TEST_CASE("end to end (denoising): the equivariant learned proximal gradient map
 TEST_CASE("end to end (CT, even number of angles): a 90° rotation of the image is a shift of the sinogram, and "
           "the equivariant method maps the shifted sinogram to the rotated reconstruction") {
   const std::size_t n = 12;
-  const eqr::Radon<float> radon(eqr::parallel_beam(n, 8));
+  const eqr::Radon<Cpu<float>> radon(eqr::parallel_beam(n, 8));
   eqr::Random rng(31);
   const auto u = normal_tensor<FB>({1, 1, n, n}, rng);
   const auto y = radon.apply(u);
@@ -125,14 +130,14 @@ TEST_CASE("end to end (CT, even number of angles): a 90° rotation of the image 
   REQUIRE(shift_err < 1e-5);
 
   const auto options = eqr::LearnedProximalGradientOptions().iterations(3).memory(5);
-  const double norm = eqr::estimate_operator_norm<FB>(radon, 50);
+  const double norm = eqr::opnorm(radon, 50);
   using Equi = eqr::EquivariantProx<eqr::C4, 7, 4, 6, FB>;
   std::vector<Equi> equi;
   for (int i = 0; i < 3; ++i) {
     equi.push_back(eqr::make_equivariant_prox<eqr::C4, 7, 4, 6, FB>(10 * i, eqr::BasisSolver::grid));
     randomise_normal<FB>(equi.back(), 200 + i, 0.3);
   }
-  eqr::LearnedProximalGradient<FB, eqr::Radon<float>, Equi> lpg_equi(radon, norm, 1, std::move(equi), options);
+  eqr::LearnedProximalGradient<FB, eqr::Radon<Cpu<float>>, Equi> lpg_equi(radon, norm, 1, std::move(equi), options);
   const double e_equi =
       relative_difference<FB>(rot90<FB>(lpg_equi.forward(y)), lpg_equi.forward(rotate_sinogram<FB>(y)));
   std::vector<eqr::OrdinaryProx<FB>> ord;
@@ -140,7 +145,7 @@ TEST_CASE("end to end (CT, even number of angles): a 90° rotation of the image 
     ord.push_back(eqr::make_ordinary_prox<FB>(7, 6, 16, 10 * i));
     randomise_normal<FB>(ord.back(), 200 + i, 0.3);
   }
-  eqr::LearnedProximalGradient<FB, eqr::Radon<float>, eqr::OrdinaryProx<FB>> lpg_ord(radon, norm, 1, std::move(ord), options);
+  eqr::LearnedProximalGradient<FB, eqr::Radon<Cpu<float>>, eqr::OrdinaryProx<FB>> lpg_ord(radon, norm, 1, std::move(ord), options);
   const double e_ord = relative_difference<FB>(rot90<FB>(lpg_ord.forward(y)), lpg_ord.forward(rotate_sinogram<FB>(y)));
   MESSAGE("CT rot90 equivariance error: equivariant " << e_equi << ", ordinary " << e_ord);
   CHECK(e_equi < 1e-4);

@@ -10,7 +10,9 @@
 
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/warm_start.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/operators/algebra.hpp"
+#include "eqr/operators/image_operators.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 
 #include "../support/learned_helpers.hpp"
 
@@ -78,16 +80,6 @@ struct TinyNet {
   }
 };
 
-/// The identity operator on c-channel H×W images (denoising).
-template <class B>
-struct IdentityOperator {
-  using tensor_type = typename B::tensor_type;
-  std::size_t c, h, w;
-  Shape4 domain_shape(std::size_t n) const { return {n, c, h, w}; }
-  tensor_type apply(const tensor_type& x) const { return B::clone(x); }
-  tensor_type adjoint(const tensor_type& y) const { return B::clone(y); }
-};
-
 using eqr::testing::make_test_operator;
 using eqr::testing::normal_tensor;
 using eqr::testing::TestOperator;
@@ -105,7 +97,7 @@ Lpg make_method(const TestOperator<DB>& op, int iterations, int memory, bool sha
   const auto options =
       eqr::LearnedProximalGradientOptions().iterations(iterations).memory(memory).shared_weights(shared).checkpointing(
           checkpointing);
-  return Lpg(op, eqr::estimate_operator_norm<DB>(op, 200), 1, std::move(nets), options);
+  return Lpg(op, eqr::opnorm(op, 200), 1, std::move(nets), options);
 }
 
 /// L = ½‖u_I − t‖² of a training forward pass.
@@ -116,12 +108,7 @@ double loss_of(Lpg& method, const DB::tensor_type& y, const DB::tensor_type& u0,
 
 /// W = Aᵀ of the test operator, a linear map from measurements to images (the zero-filling of this toy
 /// problem): the initial reconstruction of a warm start.
-struct TransposeOfTestOperator {
-  TestOperator<DB> a;
-  Shape4 domain_shape(std::size_t n) const { return a.range_shape(n); }
-  DB::tensor_type apply(const DB::tensor_type& y) const { return a.adjoint(y); }
-  DB::tensor_type adjoint(const DB::tensor_type& x) const { return a.apply(x); }
-};
+using TransposeOfTestOperator = eqr::Adjoint<TestOperator<DB>>;
 
 }  // namespace
 
@@ -140,7 +127,7 @@ TEST_CASE("the test operator's adjoint is its transpose and the power method fin
   for (std::size_t i = 0; i < 5; ++i)
     for (std::size_t j = 0; j < 6; ++j)
       expected = std::max(expected, std::sqrt(op.d[i * 6 + j] * op.d[i * 6 + j] + (j + 1 < 6 ? 1.0 : 0.0)));
-  CHECK(eqr::estimate_operator_norm<DB>(op, 500) == doctest::Approx(expected).epsilon(1e-4));
+  CHECK(eqr::opnorm(op, 500) == doctest::Approx(expected).epsilon(1e-4));
 }
 
 TEST_CASE("reverse mode of the whole unrolled method matches central differences (double)") {
@@ -255,9 +242,9 @@ TEST_CASE("bad configurations are rejected with messages naming expected and fou
 
 TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot90-equivariant, ordinary ones do not") {
   using Net = TinyNet<FB>;
-  using Method = eqr::LearnedProximalGradient<FB, IdentityOperator<FB>, Net>;
+  using Method = eqr::LearnedProximalGradient<FB, eqr::Identity<FB>, Net>;
   constexpr std::size_t n = 12;
-  const IdentityOperator<FB> op{1, n, n};
+  const eqr::Identity<FB> op(n, n, 1);
   auto make = [&](bool symmetric) {
     eqr::Random rng(77);
     std::vector<Net> nets;
@@ -287,7 +274,7 @@ TEST_CASE("denoising end to end: rotation-symmetric networks make the method rot
 TEST_CASE("a warm start runs the method from u0 = W y, and its reverse mode matches central differences (double)") {
   eqr::Random rng(21);
   const auto op = make_test_operator<DB>(5, 5, rng);
-  const TransposeOfTestOperator w{make_test_operator<DB>(5, 5, rng)};  // a different operator than the method's
+  const TransposeOfTestOperator w(make_test_operator<DB>(5, 5, rng));  // a different operator than the method's
   eqr::WarmStart<Lpg, TransposeOfTestOperator> warm(make_method(op, 3, 2, false, false, 23), w);
   const auto y = normal_tensor<DB>(op.range_shape(2), rng);
   const auto t = normal_tensor<DB>(op.domain_shape(2), rng);

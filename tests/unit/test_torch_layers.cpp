@@ -24,6 +24,7 @@
 #include "eqr/nn/checkpoint.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/nn/optimizers.hpp"
+#include "eqr/operators/image_operators.hpp"
 #include "eqr/reps/reps.hpp"
 #include "../support/cross_backend.hpp"
 #include "../support/finite_differences.hpp"
@@ -325,8 +326,7 @@ TEST_CASE("PyTorch export: plain-conv weights that torch::conv2d + replicate pad
   using Net = eqr::OrdinaryProx<TB>;
   const auto lpg_options = eqr::LearnedProximalGradientOptions().iterations(2).memory(1);
   std::vector<Net> nets{eqr::make_ordinary_prox<TB>(3, 2, 4, 1), eqr::make_ordinary_prox<TB>(3, 2, 4, 4)};
-  eqr::LearnedProximalGradient<TB, eqr::libtorch::TorchIdentity<float>, Net> lpg(
-      eqr::libtorch::TorchIdentity<float>(5, 5), 1.5, 1, nets, lpg_options);
+  eqr::LearnedProximalGradient<TB, eqr::Identity<TB>, Net> lpg(eqr::Identity<TB>(5, 5), 1.5, 1, nets, lpg_options);
   const auto lsd = eqr::libtorch::pytorch_state_dict(lpg);
   REQUIRE(lsd.size() == 13);
   CHECK(lsd[0].first == "iteration0.lift.weight");

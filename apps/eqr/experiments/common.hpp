@@ -17,7 +17,7 @@
 
 #include "../cli.hpp"
 #include "../json.hpp"
-#include "eqr/backends/cpu/cpu_backend.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/data/datasets.hpp"
 #include "eqr/io/svg_plot.hpp"
 #include "eqr/metrics/psnr.hpp"

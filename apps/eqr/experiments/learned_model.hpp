@@ -65,7 +65,7 @@ OrdinaryProx<FB> export_prox(const Net& net) {
 }
 
 /// The learned proximal gradient method over plain convolutions with the same filters.
-template <ForwardOperatorFor<FB> Op, Layer Net>
+template <LinearOperatorOn<FB> Op, Layer Net>
 LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> export_method(const LearnedProximalGradient<FB, Op, Net>& m) {
   const std::size_t count = m.options().shared_weights() ? 1 : static_cast<std::size_t>(m.options().iterations());
   std::vector<OrdinaryProx<FB>> nets;
@@ -75,7 +75,7 @@ LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> export_method(const LearnedPro
 }
 
 /// The learned primal-dual method over plain convolutions with the same filters (dual networks are plain).
-template <MeasurementOperatorFor<FB> Op, Layer Primal>
+template <LinearOperatorOn<FB> Op, Layer Primal>
 OrdinaryLearnedPrimalDual<FB, Op> export_method(const LearnedPrimalDual<FB, Op, Primal, OrdinaryProx<FB>>& m) {
   const std::size_t count = m.options().shared_weights() ? 1 : static_cast<std::size_t>(m.options().iterations());
   std::vector<OrdinaryProx<FB>> primal, dual;

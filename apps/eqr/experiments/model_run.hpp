@@ -123,10 +123,10 @@ struct RunConfig {
 };
 
 /// The denoising problem: identity operator, Gaussian noise σ = 0.1, the noisy image as direct reconstruction.
-inline TrainSizeProblem<Identity<float>> denoise_problem(std::size_t n) {
-  return {"denoise", "Denoising: y = u + N(0, 0.1²).", Identity<float>(n, n, 1),
+inline TrainSizeProblem<Identity<FB>> denoise_problem(std::size_t n) {
+  return {"denoise", "Denoising: y = u + N(0, 0.1²).", Identity<FB>(n, n, 1),
           [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); },
-          DirectReconstruction::of(Identity<float>(n, n, 1)), "noisy", data::PhantomKind::oriented, n, {}, {{"sigma", 0.1}}};
+          DirectReconstruction(Identity<FB>(n, n, 1)), "noisy", data::PhantomKind::oriented, n, {}, {{"sigma", 0.1}}};
 }
 
 /// Calls f(problem) with the problem of the configuration (CT, MRI with σ = 0.03, or denoising).
@@ -140,9 +140,9 @@ decltype(auto) with_problem(const RunConfig& c, F&& f) {
 
 /// The learned method of the configuration with fresh parameters (seeded), over the problem's operator;
 /// estimates ‖A‖ into c.operator_norm when it is not set yet. Defined per problem in apps/eqr/model_*.cpp.
-std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Radon<float>>& problem);
-std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<MaskedFourier<float>>& problem);
-std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Identity<float>>& problem);
+std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Radon<FB>>& problem);
+std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<MaskedFourier<FB>>& problem);
+std::unique_ptr<LearnedModel> make_learned_model(RunConfig& c, const TrainSizeProblem<Identity<FB>>& problem);
 
 /// Builds the learned method of the configuration (fresh parameters, seeded) and calls f(model, problem).
 template <class F>
@@ -174,16 +174,16 @@ auto with_group(const RunConfig& c, F&& f) {
 /// The body of `make_learned_model` for one problem: LPG (ordinary, or equivariant for every offered group)
 /// with 5 memory channels, or LPD (ordinary, or C4-equivariant primal networks) with 5 primal and 5 dual
 /// memory groups and dual networks as wide as the primal ones.
-template <MeasurementOperatorFor<FB> Op>
+template <LinearOperatorOn<FB> Op>
 std::unique_ptr<LearnedModel> make_learned_model_for(RunConfig& c, const TrainSizeProblem<Op>& problem) {
   c.validate();
-  constexpr int C = std::is_same_v<Op, MaskedFourier<float>> ? 2 : 1;
+  constexpr int C = std::is_same_v<Op, MaskedFourier<FB>> ? 2 : 1;
   constexpr int m = 5;
-  if (c.operator_norm <= 0) c.operator_norm = estimate_operator_norm<FB>(problem.op, 100);
+  if (c.operator_norm <= 0) c.operator_norm = opnorm(problem.op, 100);
   const auto seed = static_cast<std::uint64_t>(c.seed);
   const auto width = static_cast<std::size_t>(c.width);
   if (c.method == "lpd") {
-    const std::size_t cy = problem.op.range_shape(1)[1];
+    const std::size_t cy = problem.op.range_shape(1).c;
     const auto options = LearnedPrimalDualOptions().iterations(static_cast<int>(c.iterations)).primal_memory(m).dual_memory(m);
     if (c.model == "ordinary")
       return wrap_model(make_learned_primal_dual_ordinary<FB>(problem.op, c.operator_norm, C, cy, options, width, seed));
@@ -221,30 +221,30 @@ PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& spl
   const auto gt_file = dir / (split + "_gt.npy");
   if (!std::filesystem::exists(gt_file)) return list;
   const io::NpyArray gt = io::read_npy(gt_file);
-  const auto d = problem.op.domain_shape(1);
-  const auto r = problem.op.range_shape(1);
-  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[1] == d[2] && gt.shape()[2] == d[3] && !gt.is_complex(), shape_error,
-              "'", gt_file.string(), "': expected real ground truths of shape (N, ", d[2], ", ", d[3], "), found ",
+  const Shape4 d = problem.op.domain_shape(1);
+  const Shape4 r = problem.op.range_shape(1);
+  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[1] == d.h && gt.shape()[2] == d.w && !gt.is_complex(), shape_error,
+              "'", gt_file.string(), "': expected real ground truths of shape (N, ", d.h, ", ", d.w, "), found ",
               io::detail::shape_string(gt.shape()), " (", io::dtype_name(gt.dtype()), ")");
-  const std::size_t count = gt.shape()[0], plane = d[2] * d[3], rplane = r[2] * r[3];
+  const std::size_t count = gt.shape()[0], plane = d.plane(), rplane = r.plane();
   const xt::xarray<double> g = gt.as<double>();
   const auto obs_file = dir / (split + "_obs.npy");
   std::optional<io::NpyArray> obs;
   if (std::filesystem::exists(obs_file)) {
     obs = io::read_npy(obs_file);
-    EQR_EXPECTS(obs->shape().size() == 3 && obs->shape()[0] == count && obs->shape()[1] == r[2] && obs->shape()[2] == r[3] &&
-                    obs->is_complex() == (r[1] == 2),
-                shape_error, "'", obs_file.string(), "': expected ", count, " ", r[1] == 2 ? "complex" : "real",
-                " measurements of shape (", count, ", ", r[2], ", ", r[3], "), found ", io::detail::shape_string(obs->shape()),
+    EQR_EXPECTS(obs->shape().size() == 3 && obs->shape()[0] == count && obs->shape()[1] == r.h && obs->shape()[2] == r.w &&
+                    obs->is_complex() == (r.c == 2),
+                shape_error, "'", obs_file.string(), "': expected ", count, " ", r.c == 2 ? "complex" : "real",
+                " measurements of shape (", count, ", ", r.h, ", ", r.w, "), found ", io::detail::shape_string(obs->shape()),
                 " (", io::dtype_name(obs->dtype()), ")");
   }
   for (std::size_t k = 0; k < count; ++k) {
-    Tensor u = FB::zeros({1, d[1], d[2], d[3]});
+    Tensor u = FB::zeros(d);
     for (std::size_t i = 0; i < plane; ++i) u.data()[i] = static_cast<float>(g.flat(k * plane + i));
     Tensor y;
     if (obs) {
-      y = FB::zeros({1, r[1], r[2], r[3]});
-      if (r[1] == 2) {
+      y = FB::zeros(r);
+      if (r.c == 2) {
         const xt::xarray<std::complex<double>> v = obs->as<std::complex<double>>();
         for (std::size_t i = 0; i < rplane; ++i) {
           y.data()[i] = static_cast<float>(v.flat(k * rplane + i).real());

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,29 +25,14 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
 #include "eqr/operators/noise.hpp"
+#include "eqr/operators/any_operator.hpp"
 #include "eqr/operators/radon.hpp"
 
 namespace eqr::experiments {
 
-/// A classical direct reconstruction y ↦ W y (FBP with one filter, or zero-filling), type-erased, with its
-/// transpose: linear, so it can also start a learned method (`WarmStart`, algorithms/warm_start.hpp).
-struct DirectReconstruction {
-  std::function<Tensor(const Tensor&)> apply;    ///< W y
-  std::function<Tensor(const Tensor&)> adjoint;  ///< Wᵀ x
-  std::function<Shape4(std::size_t)> domain_shape;  ///< measurement batch shape
-
-  /// Wraps a linear operator from measurements to images (a copy of it).
-  template <class W>
-  static DirectReconstruction of(W w) {
-    const auto shared = std::make_shared<const W>(std::move(w));
-    return {[shared](const Tensor& y) { return shared->apply(y); }, [shared](const Tensor& x) { return shared->adjoint(x); },
-            [shared](std::size_t n) {
-              const auto s = shared->domain_shape(n);
-              return Shape4{s[0], s[1], s[2], s[3]};
-            }};
-  }
-  Tensor operator()(const Tensor& y) const { return apply(y); }
-};
+/// A classical direct reconstruction y ↦ W y (FBP with one filter, or zero-filling), type-erased: linear,
+/// with its transpose, so it can also start a learned method (`WarmStart`, algorithms/warm_start.hpp).
+using DirectReconstruction = AnyLinearOperator<FB>;
 
 /// One inverse problem of a train-size experiment: the operator, the noise model and the classical
 /// direct reconstruction (FBP or zero-filling).
@@ -106,7 +92,11 @@ ResultEntry evaluate(const std::string& model, const std::string& group, long tr
                      const PairList<FB>& set, F&& reconstruct, std::vector<Tensor>* keep = nullptr) {
   ResultEntry e{model, group, train_size, test, {}, {}, ""};
   for (const auto& p : set.pairs) {
-    const Tensor r = reconstruct(p.input);
+    Tensor r;
+    if constexpr (LinearOperator<std::remove_cvref_t<F>>)
+      r = reconstruct.apply(p.input);
+    else
+      r = reconstruct(p.input);
     e.add(quality(p.target, r));
     if (keep != nullptr && keep->size() < 1) keep->push_back(r);
   }
@@ -129,7 +119,7 @@ inline constexpr double ct_default_mu = 12.0;
 /// line integrals (image widths × phantom intensity) into attenuation; it sets how many photons survive the
 /// thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter and frequency scaling
 /// are chosen on the validation images among `direct_variants` (a tuned baseline, as TV's λ is).
-inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
+inline TrainSizeProblem<Radon<FB>> ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
                                                  double photons = 1e4,
                                                  data::PhantomKind phantoms = data::PhantomKind::oriented) {
   const auto geometry = parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
@@ -137,39 +127,40 @@ inline TrainSizeProblem<Radon<float>> ct_problem(std::size_t n, const std::strin
   noise_model.photons = photons;
   noise_model.mu = mu;
   noise_model.validate();
-  TrainSizeProblem<Radon<float>> p{
+  const std::vector<std::tuple<FbpFilter, const char*, double>> filters{
+      {FbpFilter::ram_lak, "ram-lak", 1.0},  {FbpFilter::shepp_logan, "shepp-logan", 1.0}, {FbpFilter::hann, "hann", 1.0},
+      {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},              {FbpFilter::hann, "hann", 0.45}};
+  std::vector<std::pair<std::string, DirectReconstruction>> variants;
+  for (const auto& [filter, name, scaling] : filters) {
+    variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2),
+                        DirectReconstruction(FilteredBackProjection<FB>(geometry, filter, scaling))});
+  }
+  const DirectReconstruction hann = variants[2].second;  // Hann at full bandwidth where no validation set chooses
+  TrainSizeProblem<Radon<FB>> p{
       experiment,
       "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
           ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
           " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
           " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
           "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
-      Radon<float>(geometry),
+      Radon<FB>(geometry),
       [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
-      {},
+      hann,
       "fbp",
       phantoms,
       n,
-      {},
+      std::move(variants),
       {}};
-  const std::vector<std::tuple<FbpFilter, const char*, double>> filters{
-      {FbpFilter::ram_lak, "ram-lak", 1.0},  {FbpFilter::shepp_logan, "shepp-logan", 1.0}, {FbpFilter::hann, "hann", 1.0},
-      {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},              {FbpFilter::hann, "hann", 0.45}};
-  for (const auto& [filter, name, scaling] : filters) {
-    p.direct_variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2),
-                                 DirectReconstruction::of(FilteredBackProjection<float>(geometry, filter, scaling))});
-  }
-  p.direct = p.direct_variants[2].second;  // Hann at full bandwidth where no validation set chooses
   p.settings = {{"mu", mu}, {"photons", photons}, {"angles", 50.0}};
   return p;
 }
 
 /// MRI: fastMRI's random column mask (acceleration 5, 8 % centre: ~20 % of k-space), complex white Gaussian
 /// noise σ per real and imaginary part, zero-filled inverse DFT.
-inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double sigma, const std::string& experiment,
+inline TrainSizeProblem<MaskedFourier<FB>> mri_problem(std::size_t n, double sigma, const std::string& experiment,
                                                           data::PhantomKind phantoms = data::PhantomKind::oriented) {
   const auto mask = random_line_mask<float>(n, 5.0, 0.08, 1234);
-  const MaskedFourier<float> op(n, mask);
+  const MaskedFourier<FB> op(n, mask);
   return {experiment,
           "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
           "fraction " + io::format_fixed(op.sampling_fraction(), 3) + "), complex white Gaussian noise σ = " +
@@ -178,7 +169,7 @@ inline TrainSizeProblem<MaskedFourier<float>> mri_problem(std::size_t n, double 
               "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
           op,
           [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
-          DirectReconstruction::of(adjoint(op)),
+          DirectReconstruction(adjoint(op)),
           "zero-filled",
           phantoms,
           n,

@@ -57,7 +57,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   const auto val = make(data::Split::validation, plan.validation_images, false);
   const auto test_up = make(data::Split::test, plan.test_images, false);
   const auto test_rot = make(data::Split::test, plan.test_images, true);
-  const double op_norm = estimate_operator_norm<FB>(problem.op, 100);
+  const double op_norm = opnorm(problem.op, 100);
   std::cerr << problem.experiment << ": " << problem.size << "x" << problem.size << " " << data::name(problem.phantoms)
             << " images, ||A|| = " << op_norm
             << ", sizes";

@@ -73,15 +73,10 @@
 #include "eqr/layers/concepts.hpp"
 #include "eqr/layers/conv.hpp"
 #include "eqr/nn/parameter.hpp"
+#include "eqr/operators/algebra.hpp"
+#include "eqr/operators/concepts.hpp"
 
 namespace eqr {
-
-/// A forward operator for the learned primal-dual method on backend B: a `ForwardOperatorFor<B>` that
-/// also gives the measurement batch shape `range_shape(n)`, in which the dual variable lives.
-template <class Op, class B>
-concept MeasurementOperatorFor = ForwardOperatorFor<Op, B> && requires(const Op& a, std::size_t n) {
-  a.range_shape(n);
-};
 
 /// Which image-sized group of the primal state the dual step of `LearnedPrimalDual` evaluates the operator
 /// on: f⁽¹⁾ (`first`, the current reconstruction) or f⁽²⁾ (`second`, Adler & Öktem's choice; f⁽¹⁾ when the
@@ -132,7 +127,7 @@ class LearnedPrimalDualOptions {
 /// As a `Layer`, `forward(y)` reconstructs from measurements y (f₀ = 0); `forward(y, f0, ctx)` starts
 /// from a given f₀, either an image (c channels; the memory starts at zero) or a full primal state
 /// (Np·c channels); `backward(ctx, ū)` accumulates every network's parameter gradients and returns ȳ.
-template <TensorBackend B, MeasurementOperatorFor<B> Op, Layer Primal, Layer Dual>
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Primal, Layer Dual>
 class LearnedPrimalDual {
   static_assert(std::same_as<typename Primal::backend, B>,
                 "LearnedPrimalDual: the primal network must run on the same tensor backend as the method.");
@@ -158,7 +153,7 @@ class LearnedPrimalDual {
     std::size_t initial_channels = 0;              ///< channels of the f₀ given (c when none was given)
   };
 
-  /// Creates the method from the operator, its norm ‖A‖ (> 0, e.g. `estimate_operator_norm<B>(op)`, or
+  /// Creates the method from the operator, its norm ‖A‖ (> 0, e.g. `opnorm(op)`, or
   /// the value stored with a trained model), the image channels c, the measurement channels c_y, the
   /// networks (one pair per iteration, or exactly one of each with shared weights) and the options.
   LearnedPrimalDual(Op op, double operator_norm, std::size_t image_channels, std::size_t measurement_channels,
@@ -166,13 +161,12 @@ class LearnedPrimalDual {
                     LearnedPrimalDualOptions options = {})
       : op_(std::move(op)),
         norm_(operator_norm),
+        normalised_(normalised(op_, operator_norm)),
         c_(image_channels),
         cy_(measurement_channels),
         primal_(std::move(primal_networks)),
         dual_(std::move(dual_networks)),
         opt_(options) {
-    EQR_EXPECTS(std::isfinite(norm_) && norm_ > 0.0, value_error,
-                "LearnedPrimalDual: expected a finite positive operator norm, found ", norm_);
     EQR_EXPECTS(opt_.iterations() >= 1, value_error, "LearnedPrimalDual: expected at least 1 iteration, found ",
                 opt_.iterations());
     EQR_EXPECTS(opt_.primal_memory() >= 1, value_error,
@@ -188,10 +182,10 @@ class LearnedPrimalDual {
     EQR_EXPECTS(dual_.size() == expected, value_error, "LearnedPrimalDual: expected ", expected,
                 opt_.shared_weights() ? " shared dual network, found " : " dual networks (one per iteration), found ",
                 dual_.size());
-    const Shape4 d = detail::as_shape4(op_.domain_shape(1));
+    const Shape4 d = op_.domain_shape(1);
     EQR_EXPECTS(d.c == c_, shape_error, "LearnedPrimalDual: expected the operator's images to have ", c_,
                 " channels, found ", d.c);
-    const Shape4 r = detail::as_shape4(op_.range_shape(1));
+    const Shape4 r = op_.range_shape(1);
     EQR_EXPECTS(r.c == cy_, shape_error, "LearnedPrimalDual: expected the operator's measurements to have ", cy_,
                 " channels, found ", r.c);
   }
@@ -263,24 +257,13 @@ class LearnedPrimalDual {
   [[nodiscard]] std::size_t primal_memory() const { return static_cast<std::size_t>(opt_.primal_memory()); }
   [[nodiscard]] std::size_t dual_memory() const { return static_cast<std::size_t>(opt_.dual_memory()); }
 
-  /// Ã x = A x/‖A‖.
-  [[nodiscard]] tensor_type forward_normalised(const tensor_type& x) const {
-    tensor_type r = op_.apply(x);
-    B::scale(r, static_cast<scalar_type>(1.0 / norm_));
-    return r;
-  }
-  /// Ãᵀ z = Aᵀ z/‖A‖.
-  [[nodiscard]] tensor_type adjoint_normalised(const tensor_type& z) const {
-    tensor_type r = op_.adjoint(z);
-    B::scale(r, static_cast<scalar_type>(1.0 / norm_));
-    return r;
-  }
 
   template <class Self>
   static tensor_type run(Self& self, const tensor_type& y, const tensor_type* f0, context* ctx);
 
   Op op_;
   double norm_;
+  Scaled<Op> normalised_;
   std::size_t c_;
   std::size_t cy_;
   std::vector<Primal> primal_;
@@ -293,7 +276,7 @@ class LearnedPrimalDual {
 // ---------------------------------------------------------------------------------------------------------
 
 /// The unrolled loop; with ctx non-null (Self non-const) it records what backward needs.
-template <TensorBackend B, MeasurementOperatorFor<B> Op, Layer Primal, Layer Dual>
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Primal, Layer Dual>
 template <class Self>
 typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, const tensor_type& y,
                                                                     const tensor_type* f0, context* ctx) {
@@ -302,8 +285,8 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
   const std::size_t read = self.dual_reads_group();
   const Shape4 ys = B::shape(y);
   const std::size_t n = ys.n;
-  const Shape4 image = detail::as_shape4(self.op_.domain_shape(n));
-  const Shape4 meas = detail::as_shape4(self.op_.range_shape(n));
+  const Shape4 image = self.op_.domain_shape(n);
+  const Shape4 meas = self.op_.range_shape(n);
   EQR_EXPECTS(ys == meas, shape_error, "LearnedPrimalDual: expected measurements y of shape ", meas, ", found ", ys);
   const Shape4 state_f{n, np * c, image.h, image.w};
   const Shape4 state_h{n, nd * cy, meas.h, meas.w};
@@ -357,7 +340,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
   for (std::size_t k = 0; k < iters; ++k) {
     // Dual step: h ← h + Γ_k([h, Ã f⁽ᵈ⁾, ỹ]).
     {
-      const tensor_type a = self.forward_normalised(B::slice_channels(f, read * c, c));
+      const tensor_type a = self.normalised_.apply(B::slice_channels(f, read * c, c));
       tensor_type x = B::concat_channels({std::cref(h), std::cref(a), std::cref(y_tilde)});
       const tensor_type out = apply(self.dual_network(k), x, ctx ? &ctx->dual_inputs : nullptr,
                                     ctx ? &ctx->dual : nullptr, k);
@@ -367,7 +350,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
     }
     // Primal step: f ← f + Λ_k([f, Ãᵀ h⁽¹⁾]).
     {
-      const tensor_type b = self.adjoint_normalised(B::slice_channels(h, 0, cy));
+      const tensor_type b = self.normalised_.adjoint(B::slice_channels(h, 0, cy));
       tensor_type x = B::concat_channels({std::cref(f), std::cref(b)});
       const tensor_type out = apply(self.primal_network(k), x, ctx ? &ctx->primal_inputs : nullptr,
                                     ctx ? &ctx->primal : nullptr, k);
@@ -380,7 +363,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::run(Self& self, 
   return B::slice_channels(f, 0, c);
 }
 
-template <TensorBackend B, MeasurementOperatorFor<B> Op, Layer Primal, Layer Dual>
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Primal, Layer Dual>
 typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const context& ctx, const tensor_type& du,
                                                                          tensor_type* df0) {
   const std::size_t iters = static_cast<std::size_t>(opt_.iterations());
@@ -391,10 +374,10 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
               "LearnedPrimalDual::backward: expected the context of a training forward pass with ", iters,
               " iterations, found one with ", recorded, " primal and ", recorded_dual, " dual steps");
   const std::size_t n = ctx.batch;
-  const Shape4 image = detail::as_shape4(op_.domain_shape(n));
+  const Shape4 image = op_.domain_shape(n);
   EQR_EXPECTS(B::shape(du) == image, shape_error, "LearnedPrimalDual::backward: expected ū of shape ", image,
               ", found ", B::shape(du));
-  const Shape4 meas = detail::as_shape4(op_.range_shape(n));
+  const Shape4 meas = op_.range_shape(n);
   const std::size_t np = primal_memory(), nd = dual_memory(), read = dual_reads_group();
   const scalar_type inv_norm = static_cast<scalar_type>(1.0 / norm_);
 
@@ -415,7 +398,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
       dxp = primal_network(k).backward(ctx.primal[k], df);
     }
     B::axpy(scalar_type(1), B::slice_channels(dxp, 0, np * c_), df);                  // f̄ += x̄_p[f]
-    B::add_to_channels(dh, 0, forward_normalised(B::slice_channels(dxp, np * c_, c_)));  // h̄⁽¹⁾ += Ã b̄
+    B::add_to_channels(dh, 0, normalised_.apply(B::slice_channels(dxp, np * c_, c_)));  // h̄⁽¹⁾ += Ã b̄
 
     // Dual step h' = h + Γ([h, a, ỹ]), a = Ã f⁽ᵈ⁾ (f before this iteration's primal step).
     tensor_type dxd;
@@ -427,7 +410,7 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
       dxd = dual_network(k).backward(ctx.dual[k], dh);
     }
     B::axpy(scalar_type(1), B::slice_channels(dxd, 0, nd * cy_), dh);                       // h̄ += x̄_d[h]
-    B::add_to_channels(df, read * c_, adjoint_normalised(B::slice_channels(dxd, nd * cy_, cy_)));  // f̄⁽ᵈ⁾ += Ãᵀ ā
+    B::add_to_channels(df, read * c_, normalised_.adjoint(B::slice_channels(dxd, nd * cy_, cy_)));  // f̄⁽ᵈ⁾ += Ãᵀ ā
     B::axpy(inv_norm, B::slice_channels(dxd, (nd + 1) * cy_, cy_), dy);                     // ȳ += ȳ̃/‖A‖
   }
   if (df0 != nullptr) *df0 = ctx.initial_channels == c_ ? B::slice_channels(df, 0, c_) : std::move(df);
@@ -486,7 +469,7 @@ using EquivariantLearnedPrimalDual =
 /// primal network of `width` channels (seed + 6i) and a dual network of `width` channels (seed + 6i + 3)
 /// with `dual_kernel_size`² kernels (3, or 1 for pointwise), with the channel counts the options and c,
 /// c_y imply.
-template <TensorBackend B, MeasurementOperatorFor<B> Op>
+template <TensorBackend B, LinearOperatorOn<B> Op>
 OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double operator_norm,
                                                                    std::size_t image_channels,
                                                                    std::size_t measurement_channels,
@@ -518,7 +501,7 @@ OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double
 /// dual networks of `dual_width` channels with zero padding and `dual_kernel_size`² kernels (1: pointwise,
 /// which keeps the method exactly rot90-equivariant for CT with an even number of angles). Seeds as in
 /// the ordinary factory.
-template <FiniteGroup G, int C, int Fields, TensorBackend B, int Np = 5, MeasurementOperatorFor<B> Op>
+template <FiniteGroup G, int C, int Fields, TensorBackend B, int Np = 5, LinearOperatorOn<B> Op>
 EquivariantLearnedPrimalDual<G, C, Fields, Np, B, Op> make_learned_primal_dual_equivariant(
     Op op, double operator_norm, std::size_t measurement_channels, LearnedPrimalDualOptions options = {},
     std::size_t dual_width = 32, std::uint64_t seed = 0, BasisSolver basis = BasisSolver::harmonic,

@@ -10,10 +10,12 @@
 /// ```
 /// with the *normalised* operator Ã = A/‖A‖ and data ỹ = y/‖A‖ (DESIGN.md §3), so that
 /// ∇E(u) = Aᵀ(Au − y)/‖A‖² does not depend on the geometry's units. ‖A‖ is estimated once by the power
-/// method (or given, e.g. when a trained model is reloaded) and stored with the model.
+/// method (`opnorm`, or given, e.g. when a trained model is reloaded) and stored with the model. The data
+/// term is the library's `DataTerm` of Ã and ỹ (operators/algebra.hpp).
 ///
 /// Reverse mode (DESIGN.md §3b): the data-term gradient is affine in u with the symmetric Jacobian ÃᵀÃ, so
-/// a cotangent ḡ of ∇E(u) contributes ÃᵀÃ ḡ to ū and −A ḡ/‖A‖² to the measurement cotangent ȳ. The method is itself a `Layer` whose input is the measurement y and whose output is the
+/// a cotangent ḡ of ∇E(u) contributes ÃᵀÃ ḡ to ū (`DataTerm::gradient_vjp`) and −Ã ḡ to ỹ
+/// (`DataTerm::gradient_vjp_data`), i.e. −Ã ḡ/‖A‖ to the measurement cotangent ȳ. The method is itself a `Layer` whose input is the measurement y and whose output is the
 /// reconstruction u, so the training loop treats it like any other network.
 #pragma once
 
@@ -30,56 +32,10 @@
 #include "eqr/config.hpp"
 #include "eqr/layers/concepts.hpp"
 #include "eqr/nn/parameter.hpp"
-#include "eqr/core/random.hpp"
+#include "eqr/operators/algebra.hpp"
+#include "eqr/operators/concepts.hpp"
 
 namespace eqr {
-
-/// A forward operator usable inside a learned method on backend B: `apply` maps an image batch to a
-/// measurement batch and `adjoint` back, both on `B::tensor_type` (for the CPU backend every
-/// `LinearOperator` of operators/ qualifies), and `domain_shape(n)` gives the image batch shape.
-template <class Op, class B>
-concept ForwardOperatorFor = TensorBackend<B> &&
-    requires(const Op& a, const typename B::tensor_type& t, std::size_t n) {
-      { a.apply(t) } -> std::convertible_to<typename B::tensor_type>;
-      { a.adjoint(t) } -> std::convertible_to<typename B::tensor_type>;
-      a.domain_shape(n);
-    };
-
-namespace detail {
-/// Converts a shape given as a `Shape4` struct or as an indexable {N, C, H, W} array to `Shape4`.
-template <class S>
-Shape4 as_shape4(const S& s) {
-  if constexpr (requires { s.n; s.c; s.h; s.w; }) {
-    return Shape4{s.n, s.c, s.h, s.w};
-  } else {
-    return Shape4{static_cast<std::size_t>(s[0]), static_cast<std::size_t>(s[1]), static_cast<std::size_t>(s[2]),
-                  static_cast<std::size_t>(s[3])};
-  }
-}
-}  // namespace detail
-
-/// The operator norm ‖A‖ = σ_max(A) by the power method on AᵀA from a seeded random start (one batch
-/// item), computed through backend B; the estimate increases towards ‖A‖ from below.
-template <TensorBackend B, ForwardOperatorFor<B> Op>
-double estimate_operator_norm(const Op& op, int iterations = 100, std::uint64_t seed = 0) {
-  using T = typename B::scalar_type;
-  EQR_EXPECTS(iterations >= 1, value_error, "estimate_operator_norm: expected at least 1 iteration, found ",
-              iterations);
-  const Shape4 shape = detail::as_shape4(op.domain_shape(1));
-  Random rng(seed);
-  std::vector<T> host(shape.numel());
-  for (auto& v : host) v = static_cast<T>(rng.normal());
-  auto v = B::from_host(shape, std::span<const T>(host));
-  double lambda = 0.0;
-  for (int it = 0; it < iterations; ++it) {
-    const double nv = std::sqrt(B::squared_norm(v));
-    if (nv == 0.0) return 0.0;
-    B::scale(v, static_cast<T>(1.0 / nv));
-    v = op.adjoint(op.apply(v));
-    lambda = std::sqrt(B::squared_norm(v));  // ‖AᵀA v‖ with ‖v‖ = 1 → the largest eigenvalue of AᵀA
-  }
-  return std::sqrt(lambda);
-}
 
 /// Settings of `LearnedProximalGradient` (chained setters; DESIGN.md §4 defaults: 8 iterations, 5 memory
 /// channels, separate weights per iteration, no recomputation).
@@ -113,7 +69,7 @@ class LearnedProximalGradientOptions {
 /// iteration i maps the 2c + m channels [u, ∇E(u), s] to the c + m channels [u, s] (new u, not a residual).
 /// As a `Layer`, `forward(y)` reconstructs from measurements y (u₀ = 0); `forward(y, u0, ctx)` starts from
 /// a given u₀; `backward(ctx, ū)` accumulates every network's parameter gradients and returns ȳ.
-template <TensorBackend B, ForwardOperatorFor<B> Op, Layer Net>
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Net>
 class LearnedProximalGradient {
   static_assert(std::same_as<typename Net::backend, B>,
                 "LearnedProximalGradient: the proximal network must run on the same tensor backend as the method.");
@@ -133,14 +89,17 @@ class LearnedProximalGradient {
     std::size_t batch = 0;                    ///< batch size of the forward pass
   };
 
-  /// Creates the method from the operator, its norm ‖A‖ (> 0, e.g. `estimate_operator_norm<B>(op)`, or
+  /// Creates the method from the operator, its norm ‖A‖ (> 0, e.g. `opnorm(op)`, or
   /// the value stored with a trained model), the number of image channels c, the networks (one per
   /// iteration, or exactly one with shared weights) and the options.
   LearnedProximalGradient(Op op, double operator_norm, std::size_t image_channels, std::vector<Net> networks,
                           LearnedProximalGradientOptions options = {})
-      : op_(std::move(op)), norm_(operator_norm), c_(image_channels), nets_(std::move(networks)), opt_(options) {
-    EQR_EXPECTS(std::isfinite(norm_) && norm_ > 0.0, value_error,
-                "LearnedProximalGradient: expected a finite positive operator norm, found ", norm_);
+      : op_(std::move(op)),
+        norm_(operator_norm),
+        normalised_(normalised(op_, operator_norm)),
+        c_(image_channels),
+        nets_(std::move(networks)),
+        opt_(options) {
     EQR_EXPECTS(opt_.iterations() >= 1, value_error, "LearnedProximalGradient: expected at least 1 iteration, found ",
                 opt_.iterations());
     EQR_EXPECTS(opt_.memory() >= 0, value_error, "LearnedProximalGradient: expected a non-negative memory width, found ",
@@ -150,7 +109,7 @@ class LearnedProximalGradient {
     EQR_EXPECTS(nets_.size() == expected, value_error, "LearnedProximalGradient: expected ", expected,
                 opt_.shared_weights() ? " shared network" : " networks (one per iteration)", ", found ",
                 nets_.size());
-    const Shape4 d = detail::as_shape4(op_.domain_shape(1));
+    const Shape4 d = op_.domain_shape(1);
     EQR_EXPECTS(d.c == c_, shape_error, "LearnedProximalGradient: expected the operator's images to have ", c_,
                 " channels, found ", d.c);
   }
@@ -171,12 +130,12 @@ class LearnedProximalGradient {
   [[nodiscard]] Net& network(std::size_t i) { return nets_[opt_.shared_weights() ? 0 : i]; }
   [[nodiscard]] const Net& network(std::size_t i) const { return nets_[opt_.shared_weights() ? 0 : i]; }
 
-  /// The normalised data-term gradient ∇E(u) = Aᵀ(Au − y)/‖A‖² (DESIGN.md §3).
-  [[nodiscard]] tensor_type data_gradient(const tensor_type& u, const tensor_type& y) const {
-    tensor_type r = B::subtract(tensor_type(op_.apply(u)), y);
-    tensor_type g = op_.adjoint(r);
-    B::scale(g, static_cast<scalar_type>(1.0 / (norm_ * norm_)));
-    return g;
+  /// The normalised data term E(u) = ½‖Ãu − ỹ‖² of measurements y, whose gradient the iterations read:
+  /// ∇E(u) = Ãᵀ(Ãu − ỹ) = Aᵀ(Au − y)/‖A‖² (DESIGN.md §3).
+  [[nodiscard]] DataTerm<Scaled<Op>> data_term(const tensor_type& y) const {
+    tensor_type y_tilde = B::clone(y);
+    B::scale(y_tilde, static_cast<scalar_type>(1.0 / norm_));
+    return DataTerm<Scaled<Op>>(normalised_, std::move(y_tilde));
   }
 
   /// Inference from measurements y with u₀ = 0; stores nothing.
@@ -202,7 +161,7 @@ class LearnedProximalGradient {
     EQR_EXPECTS(image.c == c_ && image.n == ctx.batch, shape_error,
                 "LearnedProximalGradient::backward: expected ū of shape ", ctx.batch, "×", c_, "×H×W, found ", image);
     const std::size_t m = memory();
-    const scalar_type inv2 = static_cast<scalar_type>(1.0 / (norm_ * norm_));
+    const scalar_type inv_norm = static_cast<scalar_type>(1.0 / norm_);
     tensor_type du_cur = B::clone(du);
     tensor_type ds = B::zeros(Shape4{image.n, m, image.h, image.w});
     tensor_type dy;
@@ -217,20 +176,18 @@ class LearnedProximalGradient {
       } else {
         dx = network(k).backward(ctx.nets[k], dout);
       }
-      // dx = [ū_direct, ḡ, s̄]; g = Ãᵀ(Ãu − ỹ) gives ū += ÃᵀÃ ḡ and ȳ −= A ḡ/‖A‖².
+      // dx = [ū_direct, ḡ, s̄]; g = Ãᵀ(Ãu − ỹ) gives ū += ÃᵀÃ ḡ and ỹ̄ = −Ã ḡ, i.e. ȳ += −Ã ḡ/‖A‖.
       tensor_type du_direct = B::slice_channels(dx, 0, c_);
-      tensor_type dg = B::slice_channels(dx, c_, c_);
-      tensor_type a_dg = op_.apply(dg);
-      B::scale(a_dg, static_cast<scalar_type>(-1));
-      B::scale(a_dg, inv2);
+      const tensor_type dg = B::slice_channels(dx, c_, c_);
+      const tensor_type a_dg = normalised_.apply(dg);  // Ã ḡ, read twice: ȳ and ÃᵀÃ ḡ
       if (have_dy) {
-        B::axpy(scalar_type(1), a_dg, dy);
+        B::axpy(-inv_norm, a_dg, dy);
       } else {
-        dy = std::move(a_dg);
+        dy = B::clone(a_dg);
+        B::scale(dy, -inv_norm);
         have_dy = true;
       }
-      tensor_type ata = op_.adjoint(op_.apply(dg));
-      B::axpy(inv2, ata, du_direct);
+      B::axpy(scalar_type(1), normalised_.adjoint(a_dg), du_direct);
       du_cur = std::move(du_direct);
       if (m > 0) ds = B::slice_channels(dx, 2 * c_, m);
     }
@@ -262,7 +219,8 @@ class LearnedProximalGradient {
     const auto memory = [&self] { return self.memory(); };
     const std::size_t iters = static_cast<std::size_t>(opt_.iterations());
     const std::size_t n = B::shape(y).n;
-    const Shape4 image = detail::as_shape4(op_.domain_shape(n));
+    const Shape4 image = op_.domain_shape(n);
+    const auto data = self.data_term(y);
     tensor_type u = u0 != nullptr ? B::clone(*u0) : B::zeros(image);
     EQR_EXPECTS(B::shape(u) == image, shape_error, "LearnedProximalGradient: expected u0 of shape ", image,
                 ", found ", B::shape(u));
@@ -274,7 +232,7 @@ class LearnedProximalGradient {
       if (opt_.checkpointing()) ctx->inputs.reserve(iters); else ctx->nets.resize(iters);
     }
     for (std::size_t k = 0; k < iters; ++k) {
-      const tensor_type g = self.data_gradient(u, y);
+      const tensor_type g = data.gradient(u);
       tensor_type x = memory() > 0 ? B::concat_channels({std::cref(u), std::cref(g), std::cref(s)})
                                    : B::concat_channels({std::cref(u), std::cref(g)});
       tensor_type out;
@@ -302,6 +260,7 @@ class LearnedProximalGradient {
 
   Op op_;
   double norm_;
+  Scaled<Op> normalised_;
   std::size_t c_;
   std::vector<Net> nets_;
   LearnedProximalGradientOptions opt_;

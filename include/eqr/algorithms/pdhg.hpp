@@ -39,7 +39,7 @@
 #include "eqr/algorithms/solver_result.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/operators/algebra.hpp"
 
 namespace eqr {
 
@@ -130,18 +130,18 @@ class PdhgOptions {
 /// shape `a.range_shape(N)` for its batch size N and finite values, `initial` (default 0) the shape
 /// `a.domain_shape(N)`; λ must be finite and ≥ 0.  Throws shape_error / value_error otherwise, and
 /// value_error for a zero operator whose norm is to be estimated.
-template <LinearOperator Op>
-[[nodiscard]] SolverResult<typename Op::value_type> pdhg_tv(const Op& a, const typename Op::range_type& y,
+template <HostLinearOperator Op>
+[[nodiscard]] SolverResult<operator_scalar_t<Op>> pdhg_tv(const Op& a, const xt::xtensor<operator_scalar_t<Op>, 4>& y,
                                                             double lambda, const PdhgOptions& options = {},
-                                                            std::optional<typename Op::domain_type> initial = std::nullopt) {
-  using T = typename Op::value_type;
+                                                            std::optional<xt::xtensor<operator_scalar_t<Op>, 4>> initial = std::nullopt) {
+  using T = operator_scalar_t<Op>;
   EQR_EXPECTS(std::isfinite(lambda) && lambda >= 0.0, value_error, "pdhg_tv: expected a finite lambda >= 0, found ",
               lambda);
   const std::size_t batch = y.shape()[0];
-  expect_shape(y, a.range_shape(batch), "pdhg_tv: measurements y");
+  detail::solver::expect_batch_shape(y, a.range_shape(batch), "pdhg_tv: measurements y");
   detail::solver::expect_finite(y, "pdhg_tv: measurements y");
   xt::xtensor<T, 4> u = initial ? std::move(*initial) : detail::solver::zeros<T>(a.domain_shape(batch));
-  expect_shape(u, a.domain_shape(batch), "pdhg_tv: initial guess");
+  detail::solver::expect_batch_shape(u, a.domain_shape(batch), "pdhg_tv: initial guess");
   detail::solver::expect_finite(u, "pdhg_tv: initial guess");
   const auto d = detail::tv::dims_of(u, "pdhg_tv: unknown");
 

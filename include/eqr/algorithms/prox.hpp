@@ -36,7 +36,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/core/scalar.hpp"
 
 namespace eqr {
 
@@ -44,7 +44,7 @@ namespace eqr {
 /// batch x and a step τ > 0.  `prox` may update internal state (e.g. a warm-started dual variable), so it is
 /// called on a non-const object; its result must not depend on that state beyond the accuracy promised.
 template <class P, class T>
-concept ProximalOperator = RealScalar<T> && requires(P& p, const xt::xtensor<T, 4>& x, T tau) {
+concept ProximalOperator = Real<T> && requires(P& p, const xt::xtensor<T, 4>& x, T tau) {
   { p.prox(x, tau) } -> std::same_as<xt::xtensor<T, 4>>;
 };
 
@@ -62,7 +62,7 @@ concept AnyProximalOperator = ProximalOperator<P, float> || ProximalOperator<P, 
 
 /// prox_{τg}(x) = argmin_u ½‖u − x‖² + τ g(u) (paper, Eq. (10)).  Throws value_error unless τ is finite and
 /// positive.
-template <class P, RealScalar T>
+template <class P, Real T>
   requires ProximalOperator<P, T>
 [[nodiscard]] xt::xtensor<T, 4> prox(P& g, const xt::xtensor<T, 4>& x, T tau) {
   EQR_EXPECTS(std::isfinite(tau) && tau > T(0), value_error, "prox: expected a finite step tau > 0, found ", tau);
@@ -73,12 +73,12 @@ template <class P, RealScalar T>
 /// (Landweber iteration) on the data term.
 struct ZeroFunction {
   /// prox_{τ·0}(x) = x.
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] xt::xtensor<T, 4> prox(const xt::xtensor<T, 4>& x, T /*tau*/) const {
     return x;
   }
   /// g(u) = 0.
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] double value(const xt::xtensor<T, 4>& /*u*/) const {
     return 0.0;
   }
@@ -110,34 +110,34 @@ class Box {
 
   /// The bounds as values of T, {lower, upper}, those beyond T's finite range replaced by its extremes
   /// (so that clamping with them never produces an infinity).
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] std::pair<T, T> limits() const {
     const T lo = lower_ < double(std::numeric_limits<T>::lowest()) ? std::numeric_limits<T>::lowest() : T(lower_);
     const T hi = upper_ > double(std::numeric_limits<T>::max()) ? std::numeric_limits<T>::max() : T(upper_);
     return {lo, hi};
   }
   /// The projection of one value onto [lower, upper] (bounds beyond T's range act as no bound).
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] T clamp(T v) const {
     const auto [lo, hi] = limits<T>();
     return std::min(std::max(v, lo), hi);
   }
   /// prox_{τ ι}(x) = Π_{[lower, upper]}(x), entrywise (independent of τ).
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] xt::xtensor<T, 4> prox(const xt::xtensor<T, 4>& x, T /*tau*/) const {
     xt::xtensor<T, 4> u = x;
     project_in_place(u);
     return u;
   }
   /// Projects every entry of `u` onto the box, in place.
-  template <RealScalar T>
+  template <Real T>
   void project_in_place(xt::xtensor<T, 4>& u) const {
     if (is_unbounded()) return;
     const auto [lo, hi] = limits<T>();
     for (auto& v : u) v = std::min(std::max(v, lo), hi);
   }
   /// ι(u): 0 if every entry lies in the box, +∞ otherwise (NaN entries count as outside).
-  template <RealScalar T>
+  template <Real T>
   [[nodiscard]] double value(const xt::xtensor<T, 4>& u) const {
     for (const T v : u)
       if (!(double(v) >= lower_ && double(v) <= upper_)) return std::numeric_limits<double>::infinity();
@@ -168,14 +168,14 @@ class ScaledFunction {
                 "scaled_function: expected a finite weight >= 0, found ", weight);
   }
   /// prox_{τ w f}(x) = prox_{(τw) f}(x).
-  template <RealScalar T>
+  template <Real T>
     requires ProximalOperator<F, T>
   [[nodiscard]] xt::xtensor<T, 4> prox(const xt::xtensor<T, 4>& x, T tau) {
     if (weight_ == 0.0) return x;
     return f_.prox(x, static_cast<T>(tau * weight_));
   }
   /// w·f(u) (0 when w = 0).
-  template <RealScalar T>
+  template <Real T>
     requires ProximableFunction<F, T>
   [[nodiscard]] double value(const xt::xtensor<T, 4>& u) const {
     return weight_ == 0.0 ? 0.0 : weight_ * static_cast<double>(f_.value(u));

@@ -32,7 +32,7 @@
 #include "eqr/algorithms/prox.hpp"
 #include "eqr/algorithms/solver_result.hpp"
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/operators/algebra.hpp"
 
 namespace eqr {
 
@@ -111,12 +111,12 @@ template <LinearOperator Op>
 /// the shape `a.domain_shape(N)`.  `g` is used as an lvalue (a `TvProx` keeps its warm-started dual in it).
 /// Throws shape_error / value_error for bad inputs, and value_error if the objective is requested for a g
 /// without `value`.
-template <LinearOperator Op, class G>
+template <HostLinearOperator Op, class G>
   requires AnyProximalOperator<std::remove_cvref_t<G>>
-[[nodiscard]] SolverResult<typename Op::value_type> proximal_gradient(
-    const Op& a, const typename Op::range_type& y, G&& g, const ProximalGradientOptions& options = {},
-    std::optional<typename Op::domain_type> initial = std::nullopt) {
-  using T = typename Op::value_type;
+[[nodiscard]] SolverResult<operator_scalar_t<Op>> proximal_gradient(
+    const Op& a, const xt::xtensor<operator_scalar_t<Op>, 4>& y, G&& g, const ProximalGradientOptions& options = {},
+    std::optional<xt::xtensor<operator_scalar_t<Op>, 4>> initial = std::nullopt) {
+  using T = operator_scalar_t<Op>;
   using Function = std::remove_cvref_t<G>;
   static_assert(ProximalOperator<Function, T>,
                 "proximal_gradient: the proximal operator g must act on batches of the operator's scalar type "
@@ -125,10 +125,10 @@ template <LinearOperator Op, class G>
   EQR_EXPECTS(has_value || !options.record_objective(), value_error,
               "proximal_gradient: recording the objective needs g.value(u), which this proximal operator lacks");
   const std::size_t batch = y.shape()[0];
-  expect_shape(y, a.range_shape(batch), "proximal_gradient: measurements y");
+  detail::solver::expect_batch_shape(y, a.range_shape(batch), "proximal_gradient: measurements y");
   detail::solver::expect_finite(y, "proximal_gradient: measurements y");
   xt::xtensor<T, 4> u = initial ? std::move(*initial) : detail::solver::zeros<T>(a.domain_shape(batch));
-  expect_shape(u, a.domain_shape(batch), "proximal_gradient: initial guess");
+  detail::solver::expect_batch_shape(u, a.domain_shape(batch), "proximal_gradient: initial guess");
   detail::solver::expect_finite(u, "proximal_gradient: initial guess");
 
   const double lipschitz =
@@ -153,7 +153,7 @@ template <LinearOperator Op, class G>
       for (std::size_t e = 0; e < w.size(); ++e) pw[e] -= step * pg[e];
     }
     xt::xtensor<T, 4> u_next = g.prox(std::as_const(w), step);
-    expect_shape(u_next, a.domain_shape(batch), "proximal_gradient: prox output");
+    detail::solver::expect_batch_shape(u_next, a.domain_shape(batch), "proximal_gradient: prox output");
     auto au_next = a.apply(u_next);
     const double change = detail::solver::relative_change(u_next, u);
     if constexpr (has_value) {

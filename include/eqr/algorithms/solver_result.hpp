@@ -4,16 +4,31 @@
 /// the input checks and vector updates they share.
 #pragma once
 
+#include <array>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
+#include "eqr/core/scalar.hpp"
+#include "eqr/core/shape.hpp"
 #include "eqr/operators/concepts.hpp"
 
 namespace eqr {
+
+/// A linear operator on host batches `xt::xtensor<T, 4>` — an operator of the CPU backend `cpu::CpuBackend<T>`
+/// — which is what the classical solvers (proximal gradient, PDHG, the TV prox) are written on.
+template <class Op>
+concept HostLinearOperator =
+    LinearOperator<Op> &&
+    std::same_as<typename Op::backend::tensor_type, xt::xtensor<typename Op::backend::scalar_type, 4>>;
+
+/// The scalar type of an operator's tensors.
+template <LinearOperator Op>
+using operator_scalar_t = typename Op::backend::scalar_type;
 
 /// The per-iteration record of an iterative solver.
 ///  - `objective[k]`: the objective after iteration k+1 (filled only when the options ask for it);
@@ -27,7 +42,7 @@ struct SolverHistory {
 };
 
 /// A solver's result: the final iterate (same shape as the unknown) and its history.
-template <RealScalar T>
+template <Real T>
 struct SolverResult {
   xt::xtensor<T, 4> solution;
   SolverHistory history;
@@ -50,7 +65,7 @@ struct StoppingRule {
 namespace detail::solver {
 
 /// Throws value_error naming `what` if any entry of `x` is NaN or infinite.
-template <RealScalar T>
+template <Real T>
 void expect_finite(const xt::xtensor<T, 4>& x, const char* what) {
   const T* p = x.data();
   for (std::size_t k = 0; k < x.size(); ++k)
@@ -58,7 +73,7 @@ void expect_finite(const xt::xtensor<T, 4>& x, const char* what) {
 }
 
 /// ‖a − b‖ / ‖a‖ in double (0 when a = b = 0; ∞ when only a = 0).
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double relative_change(const xt::xtensor<T, 4>& a, const xt::xtensor<T, 4>& b) {
   double diff = 0, size = 0;
   const T* pa = a.data();
@@ -73,7 +88,7 @@ template <RealScalar T>
 }
 
 /// ½‖r‖² in double.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double half_squared_norm(const xt::xtensor<T, 4>& r) {
   double s = 0;
   const T* p = r.data();
@@ -82,11 +97,16 @@ template <RealScalar T>
 }
 
 /// A zero tensor of the given shape.
-template <RealScalar T>
-[[nodiscard]] xt::xtensor<T, 4> zeros(const TensorShape& shape) {
-  xt::xtensor<T, 4> x = xt::xtensor<T, 4>::from_shape(shape);
-  std::fill(x.begin(), x.end(), T(0));
-  return x;
+template <Real T>
+[[nodiscard]] xt::xtensor<T, 4> zeros(const Shape4& s) {
+  return xt::zeros<T>(std::array<std::size_t, 4>{s.n, s.c, s.h, s.w});
+}
+
+/// Throws shape_error unless the host batch x has shape `want`; `what` names the argument.
+template <Real T>
+void expect_batch_shape(const xt::xtensor<T, 4>& x, const Shape4& want, const char* what) {
+  const auto& s = x.shape();
+  expect_shape(Shape4{s[0], s[1], s[2], s[3]}, want, what);
 }
 
 /// Records one iteration in `history` and says whether the tolerance stops the run.

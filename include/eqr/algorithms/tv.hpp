@@ -26,13 +26,14 @@
 
 #include "eqr/algorithms/detail/tv_kernels.hpp"
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/core/scalar.hpp"
+#include "eqr/core/shape.hpp"
 
 namespace eqr {
 
 /// A gradient field of an image batch: N × C × 2 × H × W, component 0 = ∂ᵢ (down the rows), 1 = ∂ⱼ (along
 /// the columns).
-template <RealScalar T>
+template <Real T>
 using GradientField = xt::xtensor<T, 5>;
 
 /// The bound ‖∇‖² ≤ 8 on the squared operator norm of the 2-D forward-difference gradient (Chambolle 2004);
@@ -42,27 +43,27 @@ inline constexpr double gradient_norm_squared_bound = 8.0;
 namespace detail::tv {
 
 /// The dimensions of a batch, after checking that it is not empty.
-template <RealScalar T>
+template <Real T>
 Dims dims_of(const xt::xtensor<T, 4>& u, const char* what) {
   const auto& s = u.shape();
   EQR_EXPECTS(s[0] >= 1 && s[1] >= 1 && s[2] >= 1 && s[3] >= 1, shape_error, what,
-              ": expected a non-empty N×C×H×W batch, found shape ", ::eqr::detail::shape_string(s));
+              ": expected a non-empty N×C×H×W batch, found shape ", extents_string(s));
   return Dims{s[0], s[1], s[2], s[3]};
 }
 
 /// The dimensions of the images behind a gradient field N × C × 2 × H × W, after checking its shape.
-template <RealScalar T>
+template <Real T>
 Dims dims_of(const xt::xtensor<T, 5>& p, const char* what) {
   const auto& s = p.shape();
   EQR_EXPECTS(s[2] == 2, shape_error, what, ": expected a gradient field of shape N×C×2×H×W, found shape ",
-              ::eqr::detail::shape_string(s));
+              extents_string(s));
   EQR_EXPECTS(s[0] >= 1 && s[1] >= 1 && s[3] >= 1 && s[4] >= 1, shape_error, what,
-              ": expected a non-empty gradient field, found shape ", ::eqr::detail::shape_string(s));
+              ": expected a non-empty gradient field, found shape ", extents_string(s));
   return Dims{s[0], s[1], s[3], s[4]};
 }
 
 /// A zero gradient field for images of dimensions `d`.
-template <RealScalar T>
+template <Real T>
 GradientField<T> zero_field(const Dims& d) {
   GradientField<T> p = GradientField<T>::from_shape({d.n, d.c, std::size_t{2}, d.h, d.w});
   std::fill(p.begin(), p.end(), T(0));
@@ -74,7 +75,7 @@ GradientField<T> zero_field(const Dims& d) {
 /// The forward-difference gradient ∇u of a batch u (N × C × H × W) with a Neumann boundary: a field
 /// N × C × 2 × H × W whose last row of ∂ᵢ and last column of ∂ⱼ are zero.  Throws shape_error for an
 /// empty batch.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] GradientField<T> discrete_gradient(const xt::xtensor<T, 4>& u) {
   const auto d = detail::tv::dims_of(u, "discrete_gradient");
   GradientField<T> g = GradientField<T>::from_shape({d.n, d.c, std::size_t{2}, d.h, d.w});
@@ -86,7 +87,7 @@ template <RealScalar T>
 /// It is the exact negative adjoint of `discrete_gradient`: ⟨∇u, p⟩ = −⟨u, div p⟩ for all u, p (the entries
 /// of p on the last row of component 0 and the last column of component 1 do not enter).  Throws
 /// shape_error unless p's third extent is 2.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] xt::xtensor<T, 4> discrete_divergence(const GradientField<T>& p) {
   const auto d = detail::tv::dims_of(p, "discrete_divergence");
   xt::xtensor<T, 4> out = xt::xtensor<T, 4>::from_shape({d.n, d.c, d.h, d.w});
@@ -100,7 +101,7 @@ template <RealScalar T>
 /// The isotropic (vectorial) total variation TV(u) = Σ_n Σ_{i,j} sqrt(Σ_c (∂ᵢu_c)² + (∂ⱼu_c)²), summed over
 /// the batch and accumulated in double.  A vertical step edge of height a across an H-row image has
 /// TV = |a|·H.  Throws shape_error for an empty batch.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double total_variation(const xt::xtensor<T, 4>& u) {
   const auto d = detail::tv::dims_of(u, "total_variation");
   return detail::tv::sum_over_rows(d, [&](std::size_t n, std::size_t i) { return detail::tv::tv_row(u.data(), d, n, i); });
@@ -108,7 +109,7 @@ template <RealScalar T>
 
 /// The mixed norm ‖p‖_{2,1} = Σ_n Σ_{i,j} |p|(i, j) of a gradient field, the pointwise magnitude taken over
 /// the channels and both components (so that TV(u) = ‖∇u‖_{2,1}), accumulated in double.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double mixed_norm(const GradientField<T>& p) {
   const auto d = detail::tv::dims_of(p, "mixed_norm");
   return detail::tv::sum_over_rows(d, [&](std::size_t n, std::size_t i) {
@@ -120,7 +121,7 @@ template <RealScalar T>
 
 /// The largest pointwise magnitude max_{n,i,j} |p|(i, j) of a gradient field (the dual-feasibility measure:
 /// a TV dual variable satisfies |p| ≤ 1).
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double max_magnitude(const GradientField<T>& p) {
   const auto d = detail::tv::dims_of(p, "max_magnitude");
   double m = 0;

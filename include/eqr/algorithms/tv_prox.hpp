@@ -36,7 +36,8 @@
 #include "eqr/algorithms/prox.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/core/scalar.hpp"
+#include "eqr/core/shape.hpp"
 
 namespace eqr {
 
@@ -87,7 +88,7 @@ class TvProxOptions {
 /// `prox(v, τ)` solves argmin_{u ∈ C} ½‖u − v‖² + τ w TV(u) by FGP (see the file comment); `value(u)` is
 /// w·TV(u) + ι_C(u).  The object keeps the last dual variable p (|p| ≤ 1 pointwise) for warm starts and for
 /// inspection; it is therefore not safe to share one object between threads.
-template <RealScalar T>
+template <Real T>
 class TvProx {
  public:
   /// g = weight·TV + ι_C with the given options; throws value_error unless weight is finite and ≥ 0.
@@ -128,13 +129,13 @@ class TvProx {
 /// The duality gap λ(TV(u) − ⟨∇u, p⟩) of the unconstrained TV denoising problem min ½‖u − v‖² + λ TV(u) at
 /// u = v + λ div p with |p| ≤ 1: an upper bound on P(u) − min P that is 0 exactly at the solution.  Throws
 /// shape_error if u and p do not belong together.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] double tv_duality_gap(const xt::xtensor<T, 4>& u, const GradientField<T>& p, double lambda) {
   const auto du = detail::tv::dims_of(u, "tv_duality_gap: u");
   const auto dp = detail::tv::dims_of(p, "tv_duality_gap: p");
   EQR_EXPECTS(du.n == dp.n && du.c == dp.c && du.h == dp.h && du.w == dp.w, shape_error,
-              "tv_duality_gap: expected p of shape N×C×2×H×W matching u ", ::eqr::detail::shape_string(u.shape()),
-              ", found ", ::eqr::detail::shape_string(p.shape()));
+              "tv_duality_gap: expected p of shape N×C×2×H×W matching u ", extents_string(u.shape()),
+              ", found ", extents_string(p.shape()));
   const auto g = discrete_gradient(u);
   double pairing = 0;
   for (std::size_t k = 0; k < g.size(); ++k) pairing += double(g.data()[k]) * double(p.data()[k]);
@@ -142,7 +143,7 @@ template <RealScalar T>
 }
 
 /// TV denoising argmin_{u ∈ C} ½‖u − v‖² + λ TV(u) (the ROF model) in one call, by FGP from p = 0.
-template <RealScalar T>
+template <Real T>
 [[nodiscard]] xt::xtensor<T, 4> tv_denoise(const xt::xtensor<T, 4>& v, double lambda, TvProxOptions options = {}) {
   TvProx<T> g(lambda, options.warm_start(false));
   return g.prox(v, T(1));
@@ -152,7 +153,7 @@ template <RealScalar T>
 // Implementation
 // ============================================================================================================
 
-template <RealScalar T>
+template <Real T>
 xt::xtensor<T, 4> TvProx<T>::prox(const xt::xtensor<T, 4>& v, T tau) {
   EQR_EXPECTS(std::isfinite(tau) && tau > T(0), value_error, "TvProx::prox: expected a finite step tau > 0, found ",
               tau);

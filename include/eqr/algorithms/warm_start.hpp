@@ -9,8 +9,8 @@
 #include <string>
 #include <utility>
 
-#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/layers/concepts.hpp"
+#include "eqr/operators/concepts.hpp"
 
 namespace eqr {
 
@@ -30,8 +30,7 @@ concept WarmStartable =
 /// from measurements to images. Its parameters are M's under the same names, so a checkpoint of M loads
 /// into WarmStart<M, W> and back. Because W is linear, the gradient with respect to the measurements is
 /// exact: ȳ = ȳ_M + Wᵀ ū₀.
-template <WarmStartable M, class W>
-  requires ForwardOperatorFor<W, typename M::backend>
+template <WarmStartable M, LinearOperatorOn<typename M::backend> W>
 class WarmStart {
  public:
   using backend = typename M::backend;

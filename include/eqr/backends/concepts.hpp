@@ -18,6 +18,7 @@
 #include "eqr/config.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/core/padding.hpp"
+#include "eqr/core/scalar.hpp"
 #include "eqr/core/shape.hpp"
 
 namespace eqr {
@@ -56,7 +57,8 @@ struct Device {
 ///
 /// **Elementwise.** `activation_forward(x, φ)` = φ(x); `activation_backward(x, dy, φ)` = φ'(x) ⊙ dy (the
 /// derivative at the forward input x; see `Activation`); `add(a, b)` = a + b; `subtract(a, b)` = a − b;
-/// `multiply(a, b)` = a ⊙ b; in place: `axpy(α, x, y)`: y ← y + αx; `scale(t, α)`: t ← αt; `fill(t, α)`.
+/// `multiply(a, b)` = a ⊙ b; `multiply_planes(x, m)`: y[n,c,i,j] = x[n,c,i,j]·m[0,0,i,j] for a 1 × 1 × H × W
+/// plane m (masks, pixel weights); in place: `axpy(α, x, y)`: y ← y + αx; `scale(t, α)`: t ← αt; `fill(t, α)`.
 ///
 /// **Channels.** `concat_channels({a, b, …})` stacks along C (equal N, H, W); `slice_channels(x, c0, m)`
 /// is channels c0 … c0+m−1; `split_channels(x, {m1, m2, …})` cuts C into consecutive parts (Σ mᵢ = C);
@@ -81,7 +83,7 @@ concept TensorBackend =
       { B::device() } -> std::same_as<Device>;
       { B::name() } -> std::convertible_to<std::string_view>;
     } &&
-    std::floating_point<typename B::scalar_type> && std::copy_constructible<typename B::tensor_type> &&
+    Real<typename B::scalar_type> && std::copy_constructible<typename B::tensor_type> &&
     requires(const typename B::tensor_type& x, typename B::tensor_type& t, typename B::scalar_type a, Shape4 s,
              std::span<const typename B::scalar_type> host, std::span<const std::size_t> counts, std::size_t k,
              Padding pad, Activation phi) {
@@ -107,6 +109,7 @@ concept TensorBackend =
       { B::add(x, x) } -> std::same_as<typename B::tensor_type>;
       { B::subtract(x, x) } -> std::same_as<typename B::tensor_type>;
       { B::multiply(x, x) } -> std::same_as<typename B::tensor_type>;
+      { B::multiply_planes(x, x) } -> std::same_as<typename B::tensor_type>;
       B::axpy(a, x, t);
       B::scale(t, a);
       B::fill(t, a);

@@ -35,6 +35,15 @@ struct Shape4 {
   return detail::concat(s.n, "×", s.c, "×", s.h, "×", s.w);
 }
 
+/// Extents of any rank printed the way `to_string(Shape4)` prints four, e.g. "2×3×2×5×7" for a gradient
+/// field N×C×2×H×W.
+template <class Extents>
+[[nodiscard]] std::string extents_string(const Extents& extents) {
+  std::string s;
+  for (const auto e : extents) s += (s.empty() ? "" : "×") + std::to_string(e);
+  return s;
+}
+
 /// Streams `to_string(s)`.
 inline std::ostream& operator<<(std::ostream& out, const Shape4& s) { return out << to_string(s); }
 
@@ -44,6 +53,12 @@ inline std::ostream& operator<<(std::ostream& out, const Shape4& s) { return out
 /// Throws shape_error unless `a == b`; `what` names the operation, and the message shows both shapes.
 inline void expect_same_shape(const Shape4& a, const Shape4& b, const char* what) {
   EQR_EXPECTS(a == b, shape_error, what, ": expected operands of the same shape, found ", a, " and ", b);
+}
+
+/// Throws shape_error unless `found == want`; `what` names the operation or argument, and the message shows
+/// both shapes, e.g. "Radon::apply: expected a batch of shape 2×1×16×16, found 2×1×16×17".
+inline void expect_shape(const Shape4& found, const Shape4& want, const char* what) {
+  EQR_EXPECTS(found == want, shape_error, what, ": expected a batch of shape ", want, ", found ", found);
 }
 
 /// Throws shape_error unless the shape has no zero extent; `what` names the operation.

@@ -25,12 +25,12 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
 #include "eqr/data/phantoms.hpp"
 #include "eqr/core/random.hpp"
+#include "eqr/operators/concepts.hpp"
 
 namespace eqr::data {
 
@@ -113,7 +113,7 @@ enum class Split { train, validation, test };
 
 /// Phantom i of a split as an n×n image with values in [0, 1], rotated counter-clockwise by `angle`
 /// (analytically) and supersampled s×s per pixel.
-template <ImageScalar T = double>
+template <Real T = double>
 [[nodiscard]] xt::xtensor<T, 2> phantom(PhantomKind kind, std::size_t n, std::uint64_t seed, double angle = 0.0,
                                         std::size_t supersample = 2) {
   const auto e = rotate_ellipses(phantom_ellipses(kind, seed), angle);
@@ -141,14 +141,14 @@ struct SyntheticSpec {
 /// Builds the pairs (measurement, ground truth) of a synthetic set on backend B: the ground truth u is the
 /// phantom as a 1×c×n×n tensor (c = the operator's image channels; a complex image has imaginary part 0),
 /// the measurement is `noise(op.apply(u), seed_i)` with the image's own seed.
-template <TensorBackend B, ForwardOperatorFor<B> Op, class Noise>
+template <TensorBackend B, LinearOperatorOn<B> Op, class Noise>
   requires std::invocable<Noise&, typename B::tensor_type, std::uint64_t>
 [[nodiscard]] PairList<B> make_pairs(const Op& op, Noise&& noise, const SyntheticSpec& spec) {
   using T = typename B::scalar_type;
-  const auto ds = op.domain_shape(1);
-  const std::size_t c = ds[1];
-  EQR_EXPECTS(ds[2] == spec.size && ds[3] == spec.size, shape_error, "make_pairs: expected an operator on ",
-              spec.size, "x", spec.size, " images, found one on ", ds[2], "x", ds[3]);
+  const Shape4 ds = op.domain_shape(1);
+  const std::size_t c = ds.c;
+  EQR_EXPECTS(ds.h == spec.size && ds.w == spec.size, shape_error, "make_pairs: expected an operator on ",
+              spec.size, "x", spec.size, " images, found one on ", ds.h, "x", ds.w);
   PairList<B> list;
   list.pairs.reserve(spec.count);
   for (std::size_t i = 0; i < spec.count; ++i) {

@@ -103,7 +103,7 @@ inline double phantom_value(std::span<const Ellipse> ellipses, double x, double 
 
 /// Renders ellipses on an H×W pixel grid (see the file comment for the coordinates).  With
 /// `supersample = s`, each pixel is the mean of s×s point samples at its sub-cell centres.
-template <ImageScalar T = double>
+template <Real T = double>
 xt::xtensor<T, 2> render_ellipses(std::span<const Ellipse> ellipses, std::size_t height, std::size_t width,
                                   const RenderOptions& options = {}) {
   EQR_EXPECTS(height >= 1 && width >= 1, shape_error, "render_ellipses: expected a positive image size, found ",
@@ -190,7 +190,7 @@ inline std::vector<Ellipse> shepp_logan_ellipses() {
 /// The modified Shepp–Logan phantom as an n×n image, optionally rotated counter-clockwise by `angle`
 /// (analytically) and supersampled.  Samples are clamped to [0, 1] (this removes only rounding residues
 /// such as 1 − 0.8 − 0.2 ≠ 0 in floating point).
-template <ImageScalar T = double>
+template <Real T = double>
 xt::xtensor<T, 2> shepp_logan(std::size_t n, std::size_t supersample = 1, double angle = 0.0) {
   const auto ellipses = rotate_ellipses(shepp_logan_ellipses(), angle);
   return render_ellipses<T>(ellipses, n, n, {supersample, true, 0.0, 1.0});
@@ -288,7 +288,7 @@ inline std::vector<Ellipse> random_ellipses(std::uint64_t seed, const RandomElli
 
 /// A random-ellipse phantom as an n×n image with values in [0, 1], optionally rotated counter-clockwise by
 /// `angle` (analytically: the same phantom in another orientation) and supersampled.
-template <ImageScalar T = double>
+template <Real T = double>
 xt::xtensor<T, 2> random_ellipse_phantom(std::size_t n, std::uint64_t seed, const RandomEllipsesOptions& options = {},
                                          std::size_t supersample = 1, double angle = 0.0) {
   const auto ellipses = rotate_ellipses(random_ellipses(seed, options), angle);

@@ -77,7 +77,7 @@ xt::xtensor<T, N> transform_planes(const xt::xtensor<T, N>& x, typename G::eleme
 
 /// An image rotated counter-clockwise by `angle` radians about its centre (bilinear, zero outside),
 /// same shape.  For a 4-d batch N×C×H×W every plane is rotated.
-template <ImageScalar T, std::size_t N>
+template <Real T, std::size_t N>
 xt::xtensor<T, N> rotate(const xt::xtensor<T, N>& image, double angle) {
   static_assert(N == 2 || N == 4, "rotate: expected an H×W image (rank 2) or an N×C×H×W batch (rank 4).");
   EQR_EXPECTS(std::isfinite(angle), value_error, "rotate: expected a finite angle, found ", angle);

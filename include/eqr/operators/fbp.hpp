@@ -1,7 +1,8 @@
 /// @file operators/fbp.hpp
 /// Filtered back-projection for the parallel-beam geometry: the classical analytic inverse of the Radon
 /// transform, with the ram-lak, shepp-logan, cosine, hamming and hann filters and a frequency scaling
-/// (cut-off), sinogram rows zero-padded to a fast FFT length and filtered with FFTW.
+/// (cut-off), sinogram rows zero-padded to a fast FFT length and filtered by the backend's Fourier kernels
+/// (`fourier_kernels<B>::filter_rows`, operators/kernels.hpp).
 ///
 /// The inversion formula (Kak & Slaney, "Principles of Computerized Tomographic Imaging", §3.3) is
 ///   f(x) = ∫₀^π (P_θ ∗ h)(x·θ) dθ,   ĥ(ω) = |ω|,
@@ -20,22 +21,18 @@
 /// hamming 0.54 + 0.46·cos(πν/d); hann cos²(πν/(2d)); each multiplies the ramp's frequency response.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
-#include <complex>
 #include <cstddef>
-#include <memory>
-#include <mutex>
 #include <numbers>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <xtensor/xtensor.hpp>
-
 #include "eqr/config.hpp"
+#include "eqr/core/shape.hpp"
 #include "eqr/operators/concepts.hpp"
-#include "eqr/operators/fft.hpp"
+#include "eqr/operators/kernels.hpp"
 #include "eqr/operators/parallel_beam.hpp"
 #include "eqr/operators/radon.hpp"
 
@@ -85,114 +82,77 @@ inline double fbp_window(FbpFilter filter, double nu, double d) {
   return 0.0;
 }
 
-/// Filtered back-projection for one ParallelBeamGeometry: `operator()` maps sinograms (N, 1, A, D) to images
-/// (N, 1, H, W) in image units.  Plans and the filter are made once; calls are thread-safe and parallel
-/// over sinogram rows.
+/// A tensor backend that runs filtered back-projection: ray-transform and Fourier kernels.
+template <class B>
+concept FbpBackend = RayTransformBackend<B> && FourierBackend<B>;
+
+/// Filtered back-projection for one ParallelBeamGeometry on backend B: `apply` maps sinograms (N, 1, A, D)
+/// to images (N, 1, H, W) in image units. The filter is planned once; calls are thread-safe.
 ///
-/// FBP is linear, and it is a `LinearOperator` from sinograms to images (`apply` = `operator()`), so it can
-/// start a learned method (algorithms/warm_start.hpp) with an exact gradient.  Its transpose is
-/// FBPᵀ x = (π/A)·(s/p²)·H (A x), where H, the filter, is symmetric: the zero-padded linear convolution of a
-/// row with an even kernel (padding to L ≥ 2D leaves no wrap-around).
-template <RealScalar T>
+/// FBP is linear, and it is a `LinearOperator` from sinograms to images, so it can start a learned method
+/// (algorithms/warm_start.hpp) with an exact gradient. Its transpose is FBPᵀ x = (π/A)·(s/p²)·H (A x),
+/// where H, the filter, is symmetric: the zero-padded linear convolution of a row with an even kernel
+/// (padding to L ≥ 2D leaves no wrap-around).
+template <FbpBackend B>
 class FilteredBackProjection {
  public:
-  using value_type = T;
-  using domain_type = xt::xtensor<T, 4>;  ///< sinograms
-  using range_type = xt::xtensor<T, 4>;   ///< images
+  using backend = B;
+  using scalar_type = typename B::scalar_type;
+  using tensor_type = typename B::tensor_type;
 
   /// Prepares FBP for `geometry` with `filter` and frequency scaling `frequency_scaling` ∈ (0, 1].
   explicit FilteredBackProjection(ParallelBeamGeometry geometry, FbpFilter filter = FbpFilter::ram_lak,
                                   double frequency_scaling = 1.0)
-      : radon_(std::move(geometry)), filter_(filter), scaling_(frequency_scaling) {
+      : radon_(std::move(geometry)) {
     EQR_EXPECTS(std::isfinite(frequency_scaling) && frequency_scaling > 0.0 && frequency_scaling <= 1.0,
                 value_error, "FBP: expected a frequency scaling in (0, 1], found ", frequency_scaling);
     const auto& g = radon_.geometry();
-    length_ = fast_fft_length(2 * g.detectors);
-    while (length_ % 2 != 0) length_ = fast_fft_length(length_ + 1);  // even: the kernel's parity below
-    plans_ = std::make_shared<const Plans>(length_);
-    response_ = ramp_response(length_, g.detector_spacing);
-    for (std::size_t k = 0; k < response_.size(); ++k) {
-      const double nu = 2.0 * static_cast<double>(k) / static_cast<double>(length_);
-      response_[k] *= fbp_window(filter, nu, scaling_) / static_cast<double>(length_);  // 1/L: FFTW's c2r
+    std::size_t length = fast_fft_length(2 * g.detectors);
+    while (length % 2 != 0) length = fast_fft_length(length + 1);  // even: the kernel's parity below
+    std::vector<double> response = ramp_response(length, g.detector_spacing);
+    for (std::size_t k = 0; k < response.size(); ++k) {
+      const double nu = 2.0 * static_cast<double>(k) / static_cast<double>(length);
+      response[k] *= fbp_window(filter, nu, frequency_scaling) / static_cast<double>(length);  // 1/L: the inverse DFT's
     }
+    rows_ = fourier_kernels<B>::prepare_row_filter(length, std::move(response));
   }
 
   /// The FBP reconstructions of a batch of sinograms.
-  xt::xtensor<T, 4> operator()(const xt::xtensor<T, 4>& sinograms) const {
-    auto images = radon_.adjoint(filter(sinograms));
-    for (auto& v : images) v = static_cast<T>(scale() * v);
+  [[nodiscard]] tensor_type apply(const tensor_type& sinograms) const {
+    tensor_type images = radon_.adjoint(filter(sinograms));
+    B::scale(images, static_cast<scalar_type>(scale()));
     return images;
   }
-  /// The FBP reconstructions of a batch of sinograms (LinearOperator spelling of `operator()`).
-  xt::xtensor<T, 4> apply(const xt::xtensor<T, 4>& sinograms) const { return (*this)(sinograms); }
   /// The transpose FBPᵀ x = (π/A)·(s/p²)·H (A x) of a batch of images.
-  xt::xtensor<T, 4> adjoint(const xt::xtensor<T, 4>& images) const {
-    auto q = filter(radon_.apply(images));
-    for (auto& v : q) v = static_cast<T>(scale() * v);
+  [[nodiscard]] tensor_type adjoint(const tensor_type& images) const {
+    tensor_type q = filter(radon_.apply(images));
+    B::scale(q, static_cast<scalar_type>(scale()));
     return q;
   }
   /// Sinogram batch shape (N, 1, A, D).
-  TensorShape domain_shape(std::size_t n) const { return radon_.range_shape(n); }
+  [[nodiscard]] Shape4 domain_shape(std::size_t n) const { return radon_.range_shape(n); }
   /// Image batch shape (N, 1, H, W).
-  TensorShape range_shape(std::size_t n) const { return radon_.domain_shape(n); }
+  [[nodiscard]] Shape4 range_shape(std::size_t n) const { return radon_.domain_shape(n); }
 
   /// The ramp-filtered (and windowed) sinograms Q = s·(h ∗ P) row by row, zero-padded linear convolution.
-  xt::xtensor<T, 4> filter(const xt::xtensor<T, 4>& sinograms) const {
-    expect_shape(sinograms, radon_.range_shape(sinograms.shape()[0]), "FBP (sinograms N x 1 x A x D)");
-    const std::size_t D = radon_.geometry().detectors, rows = sinograms.size() / D, L = length_;
-    xt::xtensor<T, 4> q = xt::xtensor<T, 4>::from_shape(sinograms.shape());
-    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<std::size_t>(0, rows), [&](const auto& range) {
-      detail::FftwRealBuffer<T> line(L);
-      detail::FftwBuffer<T> spectrum(L / 2 + 1);
-      for (std::size_t row = range.begin(); row != range.end(); ++row) {
-        const T* in = sinograms.data() + row * D;
-        std::copy(in, in + D, line.get());
-        std::fill(line.get() + D, line.get() + L, T(0));
-        detail::Fftw<T>::execute_r2c(plans_->forward, line.get(), spectrum.get());
-        for (std::size_t k = 0; k <= L / 2; ++k) {
-          spectrum.get()[k][0] = static_cast<T>(spectrum.get()[k][0] * response_[k]);
-          spectrum.get()[k][1] = static_cast<T>(spectrum.get()[k][1] * response_[k]);
-        }
-        detail::Fftw<T>::execute_c2r(plans_->backward, spectrum.get(), line.get());
-        std::copy(line.get(), line.get() + D, q.data() + row * D);
-      }
-    });
-    return q;
+  [[nodiscard]] tensor_type filter(const tensor_type& sinograms) const {
+    expect_batch<B>(sinograms, [this](std::size_t n) { return radon_.range_shape(n); }, "FBP (sinograms N×1×A×D)");
+    return fourier_kernels<B>::filter_rows(rows_, sinograms);
   }
 
   /// The projector whose transpose back-projects.
-  const Radon<T>& radon() const { return radon_; }
+  [[nodiscard]] const Radon<B>& radon() const { return radon_; }
   /// The zero-padded FFT length (the smallest even 2^a·3^b·5^c ≥ 2D).
-  std::size_t padded_length() const { return length_; }
+  [[nodiscard]] std::size_t padded_length() const { return rows_.length; }
   /// The filter's frequency response at the L/2 + 1 non-negative frequencies (times 1/L).
-  const std::vector<double>& frequency_response() const { return response_; }
+  [[nodiscard]] const std::vector<double>& frequency_response() const { return rows_.response; }
 
  private:
   /// The factor (π/A)·(s/p²) between the back-projection of the filtered sinogram and the image.
-  double scale() const {
+  [[nodiscard]] double scale() const {
     const auto& g = radon_.geometry();
     return std::numbers::pi / static_cast<double>(g.num_angles()) * g.detector_spacing / (g.pixel_size * g.pixel_size);
   }
-
-  /// The r2c and c2r plans of length L (made and destroyed under FFTW's planner mutex).
-  struct Plans {
-    explicit Plans(std::size_t n) {
-      detail::FftwRealBuffer<T> real(n);
-      detail::FftwBuffer<T> cplx(n / 2 + 1);
-      const std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
-      forward = detail::Fftw<T>::plan_r2c(static_cast<int>(n), real.get(), cplx.get(), FFTW_ESTIMATE);
-      backward = detail::Fftw<T>::plan_c2r(static_cast<int>(n), cplx.get(), real.get(), FFTW_ESTIMATE);
-      EQR_EXPECTS(forward != nullptr && backward != nullptr, value_error, "FFTW: could not plan length ", n);
-    }
-    ~Plans() {
-      const std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
-      detail::Fftw<T>::destroy(forward);
-      detail::Fftw<T>::destroy(backward);
-    }
-    Plans(const Plans&) = delete;
-    Plans& operator=(const Plans&) = delete;
-    typename detail::Fftw<T>::plan forward{}, backward{};
-  };
 
   /// The exact DFT of the circularly placed kernel s·h(n s), n = −L/2 … L/2 − 1: real and even, so only
   /// the cosine sum is needed; computed in double from the closed form.
@@ -214,12 +174,8 @@ class FilteredBackProjection {
     return response;
   }
 
-  Radon<T> radon_;
-  FbpFilter filter_;
-  double scaling_;
-  std::size_t length_ = 0;
-  std::shared_ptr<const Plans> plans_;
-  std::vector<double> response_;
+  Radon<B> radon_;
+  typename fourier_kernels<B>::row_filter rows_;
 };
 
 }  // namespace eqr

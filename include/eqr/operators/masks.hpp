@@ -28,7 +28,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/core/scalar.hpp"
 #include "eqr/core/random.hpp"
 
 namespace eqr {
@@ -71,7 +71,7 @@ void set_centre(xt::xtensor<T, 1>& mask, std::size_t n_low) {
 
 /// fastMRI's random line mask: the centre columns plus each other column with probability
 /// p = (W/R − n_low)/(W − n_low) (clamped to [0, 1]).  Returns W values in {0, 1}.
-template <RealScalar T = float>
+template <Real T = float>
 xt::xtensor<T, 1> random_line_mask(std::size_t columns, double acceleration, double center_fraction,
                                    std::uint64_t seed) {
   const std::size_t n_low = detail::centre_lines(columns, acceleration, center_fraction);
@@ -86,7 +86,7 @@ xt::xtensor<T, 1> random_line_mask(std::size_t columns, double acceleration, dou
 
 /// fastMRI's equispaced line mask (first-release EquispacedMaskFunc): the centre columns plus every R'-th
 /// column from a random offset, R' = R·(n_low − W)/(n_low·R − W).  Returns W values in {0, 1}.
-template <RealScalar T = float>
+template <Real T = float>
 xt::xtensor<T, 1> equispaced_line_mask(std::size_t columns, double acceleration, double center_fraction,
                                        std::uint64_t seed) {
   const std::size_t n_low = detail::centre_lines(columns, acceleration, center_fraction);
@@ -112,7 +112,7 @@ xt::xtensor<T, 1> equispaced_line_mask(std::size_t columns, double acceleration,
 /// A variable-density line mask: the centre columns plus exactly round(W/R) − n_low further columns drawn
 /// without replacement with weights (1 − |k − c|/(W/2))^decay (Efraimidis–Spirakis: the largest keys
 /// u^(1/weight)).  `decay` ≥ 0; 0 gives a uniformly random choice.  Returns W values in {0, 1}.
-template <RealScalar T = float>
+template <Real T = float>
 xt::xtensor<T, 1> variable_density_line_mask(std::size_t columns, double acceleration, double center_fraction,
                                              std::uint64_t seed, double decay = 2.0) {
   const std::size_t n_low = detail::centre_lines(columns, acceleration, center_fraction);
@@ -141,7 +141,7 @@ xt::xtensor<T, 1> variable_density_line_mask(std::size_t columns, double acceler
 }
 
 /// The mask of the given kind (see the three functions above).
-template <RealScalar T = float>
+template <Real T = float>
 xt::xtensor<T, 1> line_mask(LineMaskKind kind, std::size_t columns, double acceleration, double center_fraction,
                             std::uint64_t seed) {
   switch (kind) {
@@ -154,7 +154,7 @@ xt::xtensor<T, 1> line_mask(LineMaskKind kind, std::size_t columns, double accel
 }
 
 /// The column mask repeated over H rows: the H×W k-space mask (as written by `eqr mask`).
-template <RealScalar T>
+template <Real T>
 xt::xtensor<T, 2> expand_line_mask(const xt::xtensor<T, 1>& column_mask, std::size_t rows) {
   EQR_EXPECTS(rows >= 1, shape_error, "expand_line_mask: expected at least 1 row, found ", rows);
   xt::xtensor<T, 2> m = xt::xtensor<T, 2>::from_shape({rows, column_mask.size()});

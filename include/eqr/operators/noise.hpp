@@ -9,11 +9,13 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
-#include "eqr/operators/concepts.hpp"
+#include "eqr/core/scalar.hpp"
+#include "eqr/core/shape.hpp"
 #include "eqr/core/random.hpp"
 
 namespace eqr {
@@ -47,7 +49,7 @@ struct CtPoissonNoise {
 
 /// Simulates post-log low-dose CT data from noiseless line integrals `projections` (= A u, any shape):
 /// y = −log(max(n/N_in, η))/μ with n ~ Pois(N_in·exp(−μ·(Au))), independently per entry.
-template <RealScalar T, std::size_t R>
+template <Real T, std::size_t R>
 xt::xtensor<T, R> ct_poisson_noise(const xt::xtensor<T, R>& projections, const CtPoissonNoise& model,
                                    std::uint64_t seed) {
   model.validate();
@@ -62,7 +64,7 @@ xt::xtensor<T, R> ct_poisson_noise(const xt::xtensor<T, R>& projections, const C
 }
 
 /// Adds white Gaussian noise of standard deviation `sigma` ≥ 0 to every entry (denoising).
-template <RealScalar T, std::size_t R>
+template <Real T, std::size_t R>
 xt::xtensor<T, R> gaussian_noise(const xt::xtensor<T, R>& x, double sigma, std::uint64_t seed) {
   EQR_EXPECTS(std::isfinite(sigma) && sigma >= 0.0, value_error,
               "Gaussian noise: expected a standard deviation ≥ 0, found ", sigma);
@@ -75,11 +77,11 @@ xt::xtensor<T, R> gaussian_noise(const xt::xtensor<T, R>& x, double sigma, std::
 /// Adds complex white Gaussian noise to k-space data (N, 2, H, W): the real and the imaginary part of every
 /// acquired entry each get independent N(0, σ²) noise (as the authors' simulate_kspace), so E|ε|² = 2σ².
 /// With a column mask (W values), entries of columns whose mask value is 0 stay exactly zero (not acquired).
-template <RealScalar T>
+template <Real T, HostArray Mask = std::vector<double>>
 xt::xtensor<T, 4> complex_gaussian_noise(const xt::xtensor<T, 4>& kspace, double sigma, std::uint64_t seed,
-                                         const xt::xtensor<T, 1>* column_mask = nullptr) {
+                                         const Mask* column_mask = nullptr) {
   EQR_EXPECTS(kspace.shape()[1] == 2, shape_error, "complex Gaussian noise: expected k-space (N, 2, H, W), found ",
-              detail::shape_string(kspace.shape()));
+              extents_string(kspace.shape()));
   EQR_EXPECTS(column_mask == nullptr || column_mask->size() == kspace.shape()[3], shape_error,
               "complex Gaussian noise: expected a column mask of ", kspace.shape()[3], " values, found ",
               column_mask ? column_mask->size() : 0);
@@ -91,7 +93,7 @@ xt::xtensor<T, 4> complex_gaussian_noise(const xt::xtensor<T, 4>& kspace, double
   T* p = y.data();
   for (std::size_t i = 0; i < y.size(); ++i) {
     const double e = sigma * rng.normal();  // drawn for every entry: the stream does not depend on the mask
-    const T m = column_mask ? (*column_mask)(i % W) : T(1);
+    const T m = column_mask ? static_cast<T>(column_mask->data()[i % W]) : T(1);
     p[i] = m == T(0) ? T(0) : static_cast<T>(static_cast<double>(p[i]) + e);
   }
   return y;

@@ -34,7 +34,7 @@ namespace eqr::cpu {
 
 /// The CPU tensor backend: a stateless policy whose tensors are `xt::xtensor<T, 4>` in host memory.
 /// Models `TensorBackend`; see backends/concepts.hpp for the math of each primitive.
-template <CpuScalar T, ConvKernel Kernel = DefaultConvKernel>
+template <Real T, ConvKernel Kernel = DefaultConvKernel>
 struct CpuBackend {
   using scalar_type = T;                        ///< float or double
   using tensor_type = xt::xtensor<T, 4>;        ///< N × C × H × W, row-major
@@ -155,6 +155,21 @@ struct CpuBackend {
   /// a ⊙ b (elementwise product).
   static tensor_type multiply(const tensor_type& a, const tensor_type& b) {
     return zip(a, b, "multiply", [](T u, T v) { return u * v; });
+  }
+  /// y[n,c,i,j] = x[n,c,i,j]·m[0,0,i,j] for a 1 × 1 × H × W plane m.
+  static tensor_type multiply_planes(const tensor_type& x, const tensor_type& m) {
+    const Shape4 s = shape(x), ms = shape(m);
+    EQR_EXPECTS(ms.n == 1 && ms.c == 1 && ms.h == s.h && ms.w == s.w, shape_error,
+                "multiply_planes: expected a 1×1×", s.h, "×", s.w, " plane for ", s, ", found ", ms);
+    tensor_type y = empty(s);
+    const T* in = x.data();
+    const T* mp = m.data();
+    T* out = y.data();
+    const std::size_t plane = s.plane();
+    parallel_chunks(s.numel(), [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = in[i] * mp[i % plane];
+    });
+    return y;
   }
   /// y ← y + αx.
   static void axpy(T alpha, const tensor_type& x, tensor_type& y) {

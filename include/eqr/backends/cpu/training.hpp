@@ -14,7 +14,7 @@
 namespace eqr {
 
 /// Fused optimiser updates for `cpu::CpuBackend<T, K>` (see `AdamStep` and `SgdStep` for the math).
-template <cpu::CpuScalar T, cpu::ConvKernel K>
+template <Real T, cpu::ConvKernel K>
 struct training_primitives<cpu::CpuBackend<T, K>> {
   using backend = cpu::CpuBackend<T, K>;
   using tensor = typename backend::tensor_type;

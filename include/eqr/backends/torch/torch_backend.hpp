@@ -27,7 +27,7 @@
 ///
 /// CPU threads: LibTorch's intra-op pool is OpenMP (libgomp in Debian's build), whose idle threads spin-wait
 /// after every parallel region. When its threads share cores with oneTBB's workers (the CPU backend, the CPU
-/// projector behind `TorchRadon`) or with other processes, a spinning or descheduled thread stalls each of
+/// Joseph loops that `Radon<TorchBackend<T, cpu>>` runs) or with other processes, a spinning or descheduled thread stalls each of
 /// the many small operators of a network, and torch-CPU runs 2–3× slower than its unloaded time (measured
 /// on 2 vCPUs under load, benchmarks/results/torch-2026-11-25-epyc-zen4-2vcpu.md). libgomp reads the policy
 /// once, when it is loaded, so programs set `OMP_WAIT_POLICY=PASSIVE` in the environment before they start
@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "eqr/backends/concepts.hpp"
+#include "eqr/backends/torch/dtype.hpp"
 #include "eqr/config.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/core/padding.hpp"
@@ -56,24 +57,9 @@
 
 namespace eqr::libtorch {
 
-/// A scalar type the LibTorch backend stores: float (torch::kFloat32) or double (torch::kFloat64).
-template <class T>
-concept TorchScalar = std::same_as<T, float> || std::same_as<T, double>;
-
-/// The LibTorch dtype of the scalar type T.
-template <TorchScalar T>
-[[nodiscard]] constexpr torch::ScalarType scalar_type_of() noexcept {
-  return std::same_as<T, float> ? torch::kFloat32 : torch::kFloat64;
-}
-
-/// The LibTorch device of a device kind: the CPU, or CUDA device 0.
-[[nodiscard]] inline torch::Device torch_device_of(DeviceKind kind) {
-  return kind == DeviceKind::cpu ? torch::Device(torch::kCPU) : torch::Device(torch::kCUDA, 0);
-}
-
 /// The LibTorch tensor backend: a stateless policy whose tensors are 4-d contiguous `torch::Tensor`s of
 /// dtype T on device D (CUDA: ordinal 0). Models `TensorBackend`; see backends/concepts.hpp for the math.
-template <TorchScalar T, DeviceKind D = DeviceKind::cpu>
+template <Real T, DeviceKind D = DeviceKind::cpu>
 struct TorchBackend {
   using scalar_type = T;                  ///< float or double
   using tensor_type = torch::Tensor;      ///< N × C × H × W, contiguous, dtype T, on device D
@@ -88,7 +74,7 @@ struct TorchBackend {
     if constexpr (D == DeviceKind::cuda) torch::cuda::synchronize();
   }
   /// The dtype and device of every tensor of this backend.
-  static torch::TensorOptions options() { return torch::TensorOptions().dtype(scalar_type_of<T>()).device(torch_device_of(D)); }
+  static torch::TensorOptions options() { return torch::TensorOptions().dtype(dtype_of<T>()).device(torch_device_of(D)); }
 
   // ---- allocation and transfer ---------------------------------------------------------------------------
 
@@ -97,8 +83,8 @@ struct TorchBackend {
   static Shape4 shape(const tensor_type& t) {
     EQR_EXPECTS(t.defined() && t.dim() == 4, shape_error, name(), ": expected a 4-d N×C×H×W tensor, found ",
                 t.defined() ? t.dim() : 0, " dimensions");
-    EQR_EXPECTS(t.scalar_type() == scalar_type_of<T>() && t.device().type() == torch_device_of(D).type(), value_error,
-                name(), ": expected a ", c10::toString(scalar_type_of<T>()), " tensor on ", torch_device_of(D).str(),
+    EQR_EXPECTS(t.scalar_type() == dtype_of<T>() && t.device().type() == torch_device_of(D).type(), value_error,
+                name(), ": expected a ", c10::toString(dtype_of<T>()), " tensor on ", torch_device_of(D).str(),
                 ", found ", c10::toString(t.scalar_type()), " on ", t.device().str());
     return {static_cast<std::size_t>(t.size(0)), static_cast<std::size_t>(t.size(1)),
             static_cast<std::size_t>(t.size(2)), static_cast<std::size_t>(t.size(3))};
@@ -113,7 +99,7 @@ struct TorchBackend {
   static tensor_type from_host(const Shape4& s, std::span<const T> data) {
     EQR_EXPECTS(data.size() == s.numel(), shape_error, "from_host: expected ", s.numel(), " values for shape ", s,
                 ", found ", data.size());
-    tensor_type host = torch::empty(sizes(s), torch::TensorOptions().dtype(scalar_type_of<T>()));
+    tensor_type host = torch::empty(sizes(s), torch::TensorOptions().dtype(dtype_of<T>()));
     std::copy(data.begin(), data.end(), host.data_ptr<T>());
     if constexpr (D == DeviceKind::cpu)
       return host;
@@ -228,6 +214,13 @@ struct TorchBackend {
   static tensor_type multiply(const tensor_type& a, const tensor_type& b) {
     expect_same_shape(shape(a), shape(b), "multiply");
     return a * b;
+  }
+  /// y[n,c,i,j] = x[n,c,i,j]·m[0,0,i,j] for a 1 × 1 × H × W plane m (broadcast).
+  static tensor_type multiply_planes(const tensor_type& x, const tensor_type& m) {
+    const Shape4 s = shape(x), ms = shape(m);
+    EQR_EXPECTS(ms.n == 1 && ms.c == 1 && ms.h == s.h && ms.w == s.w, shape_error,
+                "multiply_planes: expected a 1×1×", s.h, "×", s.w, " plane for ", s, ", found ", ms);
+    return (x * m).contiguous();
   }
   /// y ← y + αx.
   static void axpy(T alpha, const tensor_type& x, tensor_type& y) {

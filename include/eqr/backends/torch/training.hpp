@@ -18,7 +18,7 @@
 namespace eqr {
 
 /// Fused optimiser updates for `libtorch::TorchBackend<T, D>` (see `AdamStep` and `SgdStep` for the math).
-template <libtorch::TorchScalar T, DeviceKind D>
+template <Real T, DeviceKind D>
 struct training_primitives<libtorch::TorchBackend<T, D>> {
   using backend = libtorch::TorchBackend<T, D>;
   using tensor = typename backend::tensor_type;

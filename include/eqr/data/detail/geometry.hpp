@@ -1,5 +1,5 @@
 /// @file data/detail/geometry.hpp
-/// What data/phantoms.hpp and data/rotate.hpp share: the pixel scalar concept, and cos and sin of an angle
+/// What data/phantoms.hpp and data/rotate.hpp share: cos and sin of an angle
 /// exact for multiples of 90° (std::cos(π/2) is 6.1e-17, not 0, and that residue would make a quarter turn
 /// of an image or of a phantom differ from the exact rot90 in boundary pixels).
 #pragma once
@@ -10,14 +10,7 @@
 #include <utility>
 
 #include "eqr/config.hpp"
-
-namespace eqr::data {
-
-/// The floating-point types images are rendered and resampled in.
-template <class T>
-concept ImageScalar = std::same_as<T, float> || std::same_as<T, double>;
-
-}  // namespace eqr::data
+#include "eqr/core/scalar.hpp"
 
 namespace eqr::data::detail {
 

@@ -49,6 +49,7 @@ struct BackendArchetype {
   static tensor_type add(const tensor_type&, const tensor_type&);
   static tensor_type subtract(const tensor_type&, const tensor_type&);
   static tensor_type multiply(const tensor_type&, const tensor_type&);
+  static tensor_type multiply_planes(const tensor_type&, const tensor_type&);
   static void axpy(scalar_type, const tensor_type&, tensor_type&);
   static void scale(tensor_type&, scalar_type);
   static void fill(tensor_type&, scalar_type);

@@ -33,7 +33,7 @@
 namespace eqr::cpu {
 
 /// y (N × C_out × H × W) = conv2d(x, w) + bias: the forward pass (bias may be null).
-template <ConvKernel Kernel, CpuScalar T>
+template <ConvKernel Kernel, Real T>
 void conv2d_forward(const T* x, const Shape4& xs, const T* w, const Shape4& ws, const T* bias, Padding pad, T* y,
                     std::size_t tile_rows = 0) {
   ConvShapes::forward(xs, ws, "conv2d");
@@ -42,7 +42,7 @@ void conv2d_forward(const T* x, const Shape4& xs, const T* w, const Shape4& ws, 
 }
 
 /// w̄[c,o,a,b] = w[o,c,k−1−a,k−1−b]: the flipped, transposed kernel of the backward-data pass.
-template <CpuScalar T>
+template <Real T>
 std::vector<T> flip_transpose_kernel(const T* w, const Shape4& ws) {
   const std::size_t k = ws.h;
   std::vector<T> out(ws.numel());
@@ -57,7 +57,7 @@ std::vector<T> flip_transpose_kernel(const T* w, const Shape4& ws) {
 /// Replicate-padding backward-data pass for images narrower than r (the general case is in
 /// conv2d_backward_data): d̃x = correlate(dy, w̄, p = 2r) on the whole (H+2r) × (W+2r) extension, then Eᵀ
 /// adds every extended pixel onto the pixel it clamps to.
-template <ConvKernel Kernel, CpuScalar T>
+template <ConvKernel Kernel, Real T>
 void replicate_backward_data_small(const T* dy, const Shape4& dys, const T* flipped, const Shape4& ws, T* dx,
                                    std::size_t tile_rows) {
   const std::size_t r = ws.h / 2;
@@ -78,7 +78,7 @@ void replicate_backward_data_small(const T* dy, const Shape4& dys, const T* flip
 }
 
 /// dx (N × C_in × H × W) = (∂y/∂x)ᵀ dy for y = conv2d(x, w): the backward-data pass (file comment).
-template <ConvKernel Kernel, CpuScalar T>
+template <ConvKernel Kernel, Real T>
 void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shape4& ws, Padding pad, T* dx,
                           std::size_t tile_rows = 0) {
   const Shape4 dxs = ConvShapes::backward_data(dys, ws, "conv2d_backward_data");
@@ -142,7 +142,7 @@ void conv2d_backward_data(const T* dy, const Shape4& dys, const T* w, const Shap
 }
 
 /// dw (C_out × C_in × k × k) = Σ_{n,i,j} dy[n,o,i,j] · x̃[n,c,i+a−r,j+b−r]: the backward-weights pass.
-template <ConvKernel Kernel, CpuScalar T>
+template <ConvKernel Kernel, Real T>
 void conv2d_backward_weights(const T* x, const Shape4& xs, const T* dy, const Shape4& dys, std::size_t k,
                              Padding pad, T* dw, std::size_t tile_rows = 0) {
   ConvShapes::backward_weights(xs, dys, k, "conv2d_backward_weights");
@@ -151,7 +151,7 @@ void conv2d_backward_weights(const T* x, const Shape4& xs, const T* dy, const Sh
 }
 
 /// db[o] = Σ_{n,i,j} dy[n,o,i,j] (accumulated in double): the bias gradient, db has C_out entries.
-template <CpuScalar T>
+template <Real T>
 void conv2d_backward_bias(const T* dy, const Shape4& dys, T* db) {
   expect_nonempty(dys, "conv2d_backward_bias");
   std::vector<double> acc(dys.c, 0.0);

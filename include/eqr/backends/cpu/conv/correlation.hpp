@@ -19,12 +19,9 @@
 
 #include "eqr/config.hpp"
 #include "eqr/core/padding.hpp"
+#include "eqr/core/scalar.hpp"
 
 namespace eqr::cpu {
-
-/// The scalar types of the CPU backend: float (the default everywhere) and double (gradient checks).
-template <class T>
-concept CpuScalar = std::same_as<T, float> || std::same_as<T, double>;
 
 /// The extents of one padded cross-correlation: input N × C_in × H × W, weights C_out × C_in × k × k,
 /// extension by `pad` pixels per side in mode `mode`; all arrays dense row-major.

@@ -35,12 +35,12 @@ namespace eqr::cpu {
 namespace detail {
 
 /// Row-major dynamic Eigen matrix.
-template <CpuScalar T>
+template <Real T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Fills `col` (K × rows·W_out, row-major) with the patches of output rows i0 … i0+rows−1 of one image `x`
 /// (C_in × H × W): col[(c,a,b), (i−i0)·W_out + j] = x̃[c, i+a−p, j+b−p] (see the file comment).
-template <CpuScalar T>
+template <Real T>
 void im2col_rows(const CorrelationGeometry& g, const T* x, std::size_t i0, std::size_t rows, T* col) {
   const auto h = static_cast<std::ptrdiff_t>(g.h);
   const auto w = static_cast<std::ptrdiff_t>(g.w);
@@ -80,7 +80,7 @@ void im2col_rows(const CorrelationGeometry& g, const T* x, std::size_t i0, std::
 /// P = budget / (K · sizeof(T)) pixels, P clamped to 256 … 4096 (at least one row). Measured on Zen 4 with
 /// Eigen 3.4 (96 → 96, 3×3, float; K = 864 gives P ≈ 455): the GEMM runs fastest for P ≈ 192 … 384
 /// columns; wider tiles spill the K × P tile out of L2, narrower ones repack the weights too often.
-template <CpuScalar T>
+template <Real T>
 std::size_t tile_rows(const CorrelationGeometry& g, std::size_t budget) {
   if (g.tile_rows > 0) return std::min(g.tile_rows, g.h_out());
   const std::size_t target = std::clamp<std::size_t>(budget / (g.depth() * sizeof(T)), 256, 4096);
@@ -88,7 +88,7 @@ std::size_t tile_rows(const CorrelationGeometry& g, std::size_t budget) {
 }
 
 /// A per-thread scratch buffer of at least `size` elements, reused across calls.
-template <CpuScalar T>
+template <Real T>
 T* scratch(std::size_t size) {
   thread_local std::vector<T> buffer;
   if (buffer.size() < size) buffer.resize(size);
@@ -106,7 +106,7 @@ struct Im2colGemm {
   static constexpr const char* name() noexcept { return "im2col+gemm"; }
 
   /// y = x ⋆ w (+ bias): the padded cross-correlation of correlation.hpp; y is N × C_out × H_out × W_out.
-  template <CpuScalar T>
+  template <Real T>
   static void correlate(const CorrelationGeometry& g, const T* x, const T* weights, const T* bias, T* y) {
     g.validate();
     const std::size_t rows = detail::tile_rows<T>(g, tile_budget);
@@ -137,7 +137,7 @@ struct Im2colGemm {
   }
 
   /// dw = Σ_{n,i,j} dy · x̃ (correlation.hpp); dy is N × C_out × H_out × W_out, dw is C_out × C_in × k × k.
-  template <CpuScalar T>
+  template <Real T>
   static void correlate_weights(const CorrelationGeometry& g, const T* x, const T* dy, T* dw) {
     g.validate();
     const std::size_t rows = detail::tile_rows<T>(g, tile_budget);

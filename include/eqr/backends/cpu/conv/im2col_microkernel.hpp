@@ -59,7 +59,7 @@ inline constexpr std::size_t vector_bytes = EQR_DETAIL_VECTOR_BYTES;
 inline constexpr std::size_t micro_rows = vector_bytes == 64 ? 12 : 6;
 
 /// A vector register of T: `vector_bytes / sizeof(T)` lanes.
-template <CpuScalar T>
+template <Real T>
 struct MicroVector;
 /// Floats.
 template <>
@@ -76,7 +76,7 @@ struct MicroVector<double> {
 
 /// W (C_out × K, row-major) packed as panels of `micro_rows` channels: out[(panel·K + κ)·12 + r] =
 /// W[panel·12 + r, κ], zero for channels past C_out.
-template <CpuScalar T>
+template <Real T>
 std::vector<T> pack_weights(const T* w, std::size_t c_out, std::size_t depth) {
   const std::size_t panels = (c_out + micro_rows - 1) / micro_rows;
   std::vector<T> out(panels * depth * micro_rows, T(0));
@@ -94,7 +94,7 @@ std::vector<T> pack_weights(const T* w, std::size_t c_out, std::size_t depth) {
 ///
 /// (shift may be null). All 12 rows of `a` and 2V columns of `b` are read on every step, so both must be
 /// readable there (callers pad); rows ≥ rows and columns ≥ cols are computed but not stored.
-template <CpuScalar T>
+template <Real T>
 void micro_block(std::size_t depth, const T* a, std::size_t a_step, std::size_t a_row, const T* b, std::size_t ldb,
                  T* y, std::size_t ldy, std::size_t rows, std::size_t cols, const T* shift, bool accumulate) {
   using Vec = typename MicroVector<T>::type;
@@ -158,7 +158,7 @@ struct Im2colMicrokernel {
   static constexpr const char* name() noexcept { return "im2col+microkernel"; }
 
   /// y = x ⋆ w (+ bias): the padded cross-correlation of correlation.hpp; y is N × C_out × H_out × W_out.
-  template <CpuScalar T>
+  template <Real T>
   static void correlate(const CorrelationGeometry& g, const T* x, const T* weights, const T* bias, T* y) {
     g.validate();
     constexpr std::size_t nr = 2 * micro::MicroVector<T>::lanes;
@@ -195,7 +195,7 @@ struct Im2colMicrokernel {
   /// dw = Σ_{n,i,j} dy · x̃ (correlation.hpp), computed as dwᵀ (K × C_out) = Σ_tiles col (K × P) · dy_tileᵀ:
   /// register blocks of 12 rows of col (broadcast) × 2V output channels of the transposed dy tile, summed
   /// over the tile's pixels; tiles are summed by oneTBB's deterministic reduction (thread-count independent).
-  template <CpuScalar T>
+  template <Real T>
   static void correlate_weights(const CorrelationGeometry& g, const T* x, const T* dy, T* dw) {
     g.validate();
     constexpr std::size_t nr = 2 * micro::MicroVector<T>::lanes;

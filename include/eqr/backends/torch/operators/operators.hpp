@@ -1,11 +1,10 @@
 /// @file backends/torch/operators/operators.hpp
-/// Umbrella header of the forward operators on a LibTorch device: the Radon transform (sparse Joseph
-/// matrix), the masked centred orthonormal FFT, identity / pixel mask / blur, the `TorchLinearOperator`
-/// concept with the adjoint test and the power method, and the copies to and from `xt::xtensor`.
+/// The LibTorch backend's operator kernels in one include: `ray_kernels` (Joseph's matrix on the device, or
+/// the CPU loops on the CPU device) and `fourier_kernels` (torch::fft), so that every operator of
+/// operators/ — `Radon<TorchBackend<T, D>>`, `FilteredBackProjection<…>`, `MaskedFourier<…>` and the image
+/// operators — runs on LibTorch's CPU and CUDA devices.
 #pragma once
 
-#include "eqr/backends/torch/operators/algebra.hpp"
-#include "eqr/backends/torch/operators/fourier.hpp"
-#include "eqr/backends/torch/operators/image_operators.hpp"
-#include "eqr/backends/torch/operators/radon.hpp"
-#include "eqr/backends/torch/xtensor_interop.hpp"
+#include "eqr/backends/torch/operators/fourier_kernels.hpp"
+#include "eqr/backends/torch/operators/ray_kernels.hpp"
+#include "eqr/backends/torch/operators/sparse_matrix.hpp"
