@@ -8,6 +8,7 @@
 // mallinfo2 relative to before the pass).
 #include <benchmark/benchmark.h>
 
+#include "eqr/algorithms/learned_factories.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/operators/algebra.hpp"

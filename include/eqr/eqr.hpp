@@ -37,6 +37,7 @@
 #include "eqr/operators/operators.hpp"
 
 // Reconstruction algorithms: classical and learned.
+#include "eqr/algorithms/learned_factories.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eqr/backends/cpu/cpu.hpp"
+#include "eqr/algorithms/learned_factories.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"

@@ -103,10 +103,38 @@ TEST_CASE_TEMPLATE("Nonlinearities and group pooling agree across backends", T, 
   using Irr = eqr::FieldType<G, eqr::Irrep<G, 0, 1>, eqr::Regular<G>, eqr::Trivial<G>>;
   agree<CB, TB>([](auto tag) { return eqr::NormNonlinearity<Irr, typename decltype(tag)::type>(0.0); }, {2, 7, 3, 3}, 43,
                 tolerance<T>(), "norm relu");
+  // Runs of equally sized fields (three regular fields, then two irreps of size 2): one device view each.
+  using Runs = eqr::FieldType<G, eqr::Copies<eqr::Regular<G>, 3>, eqr::Copies<eqr::Irrep<G, 0, 1>, 2>>;
+  agree<CB, TB>([](auto tag) { return eqr::NormNonlinearity<Runs, typename decltype(tag)::type>(0.1); }, {2, 16, 3, 4},
+                44, tolerance<T>(), "norm relu on runs of fields");
   agree<CB, TB>([](auto tag) { return eqr::GroupPooling<Reg, typename decltype(tag)::type, eqr::PoolMode::max>(); },
                 {2, 5, 3, 3}, 45, tolerance<T>(), "max pooling");
   agree<CB, TB>([](auto tag) { return eqr::GroupPooling<Reg, typename decltype(tag)::type, eqr::PoolMode::mean>(); },
                 {2, 5, 3, 3}, 47, tolerance<T>(), "mean pooling");
+}
+
+TEST_CASE("EquivariantConv and NormNonlinearity run on the device: training forward and backward make no host transfer") {
+  // Every call that would wait for a GPU (copies to and from the host, reductions read back) is counted by
+  // the backend; the filter expansion, the bias expansion and the norm kernels must make none.
+  using TB = eqr::libtorch::TorchBackend<float>;
+  using G = eqr::C4;
+  using Hidden = eqr::FieldType<G, eqr::Copies<eqr::Regular<G>, 2>, eqr::Irrep<G, 0, 1>>;
+  eqr::EquivariantConv<G, Hidden, Hidden, TB> conv(eqr::EquivariantConvOptions(3).padding(Padding::replicate));
+  eqr::NormNonlinearity<Hidden, TB> norm(0.1);
+  const auto x = TB::from_host({2, Hidden::channels(), 6, 6}, eqr::testing::random_host<float>(2 * 10 * 36, 5));
+  const auto dy = TB::from_host({2, Hidden::channels(), 6, 6}, eqr::testing::random_host<float>(2 * 10 * 36, 6));
+  const auto before = eqr::libtorch::host_synchronisations().load();
+  typename decltype(conv)::context cc;
+  typename decltype(norm)::context nc;
+  const auto h = conv.forward(x, cc);
+  const auto y = norm.forward(h, nc);
+  (void)conv.backward(cc, norm.backward(nc, dy));
+  (void)conv.export_conv();
+  CHECK(eqr::libtorch::host_synchronisations().load() - before == 0);
+  CHECK(y.sizes() == dy.sizes());
+  // The counter does count: one reduction read back.
+  (void)TB::squared_norm(y);
+  CHECK(eqr::libtorch::host_synchronisations().load() - before == 1);
 }
 
 TEST_CASE_TEMPLATE("Sequential, Residual and Parallel agree across backends", T, float, double) {

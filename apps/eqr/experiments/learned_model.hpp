@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "eqr/algorithms/learned_factories.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"

@@ -1,9 +1,9 @@
 /// @file algorithms/learned_primal_dual.hpp
 /// `LearnedPrimalDual`: the learned primal-dual method of Adler & Öktem ("Learned primal-dual
 /// reconstruction", IEEE TMI 37(6), 2018, Algorithm 3), with its hand-written reverse mode through every
-/// iteration, optional per-iteration recomputation (gradient checkpointing), and factories for the
-/// equivariant variant the paper's closing remark proposes: equivariant primal networks, ordinary dual
-/// networks over the sinogram / k-space.
+/// iteration and optional per-iteration recomputation (gradient checkpointing); its factories, among them the
+/// equivariant variant the paper's closing remark proposes (equivariant primal networks, ordinary dual
+/// networks over the sinogram / k-space), are in algorithms/learned_factories.hpp.
 ///
 /// The method, in the LPD paper's notation (primal f in image space, dual h in measurement space,
 /// Np / Nd memory channel groups, Λ_i primal and Γ_i dual networks), with the *normalised* operator
@@ -65,13 +65,11 @@
 #include <utility>
 #include <vector>
 
-#include "eqr/algorithms/learned_prox_network.hpp"
-#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
 #include "eqr/groups/concepts.hpp"
 #include "eqr/layers/concepts.hpp"
-#include "eqr/layers/conv.hpp"
+#include "eqr/layers/export.hpp"
 #include "eqr/nn/parameter.hpp"
 #include "eqr/operators/algebra.hpp"
 #include "eqr/operators/concepts.hpp"
@@ -111,6 +109,9 @@ class LearnedPrimalDualOptions {
   [[nodiscard]] bool shared_weights() const { return shared_; }
   [[nodiscard]] bool checkpointing() const { return checkpointing_; }
   [[nodiscard]] PrimalChannel dual_reads() const { return dual_reads_; }
+  /// The number of primal (and of dual) networks the method holds: one per iteration, or one of each with
+  /// shared weights.
+  [[nodiscard]] std::size_t networks() const { return shared_ ? 1 : static_cast<std::size_t>(iterations_); }
 
  private:
   int iterations_ = 10;
@@ -175,7 +176,7 @@ class LearnedPrimalDual {
                 "LearnedPrimalDual: expected a dual memory of at least 1 channel group, found ", opt_.dual_memory());
     EQR_EXPECTS(c_ >= 1, value_error, "LearnedPrimalDual: expected at least one image channel, found ", c_);
     EQR_EXPECTS(cy_ >= 1, value_error, "LearnedPrimalDual: expected at least one measurement channel, found ", cy_);
-    const std::size_t expected = opt_.shared_weights() ? 1 : static_cast<std::size_t>(opt_.iterations());
+    const std::size_t expected = opt_.networks();
     EQR_EXPECTS(primal_.size() == expected, value_error, "LearnedPrimalDual: expected ", expected,
                 opt_.shared_weights() ? " shared primal network, found " : " primal networks (one per iteration), found ",
                 primal_.size());
@@ -417,117 +418,19 @@ typename B::tensor_type LearnedPrimalDual<B, Op, Primal, Dual>::backward(const c
   return dy;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Networks and factories
-// ---------------------------------------------------------------------------------------------------------
-
-/// An ordinary primal network Λ of the learned primal-dual method: the paper's proximal network shape
-/// `in` → `width` → `width` → `out` (3×3, bias, leaky ReLU, zero-initialised middle layer) with replicate
-/// padding, as in image space. Its default width 32 is Adler & Öktem's; seeds seed … seed + 2.
-template <TensorBackend B>
-OrdinaryProx<B> make_lpd_primal_ordinary(std::size_t in, std::size_t out, std::size_t width = 32,
-                                         std::uint64_t seed = 0) {
-  return make_ordinary_prox<B>(in, out, width, seed);
-}
-
-/// An ordinary dual network Γ of the learned primal-dual method: the same shape as the primal network,
-/// but with zero padding, as in measurement space (sinogram / k-space; see the file comment). The kernel
-/// size is 3 by default; `kernel_size = 1` gives a pointwise dual network, which commutes with every
-/// rearrangement of the measurement's pixels — e.g. the sinogram's rotation rule, so that equivariant
-/// primal networks then make the method exactly rot90-equivariant for CT too (tested), at the price of
-/// a dual network that sees no neighbourhood.
-template <TensorBackend B>
-OrdinaryProx<B> make_lpd_dual_ordinary(std::size_t in, std::size_t out, std::size_t width = 32,
-                                       std::uint64_t seed = 0, std::size_t kernel_size = 3) {
-  const auto options = [&](std::size_t ci, std::size_t co, nn::Init init, std::uint64_t s) {
-    return ConvOptions(ci, co, kernel_size).padding(Padding::zeros).bias(true).init(init).seed(s);
-  };
-  return OrdinaryProx<B>(Conv<B>(options(in, width, nn::Init::he, seed)),
-                         Conv<B>(options(width, width, nn::Init::zeros, seed + 1)),
-                         Conv<B>(options(width, out, nn::Init::he, seed + 2)));
-}
-
-/// A G-equivariant primal network Λ: `In` trivial fields → `Fields` regular fields (twice) → `Out` trivial
-/// fields, replicate padding (the paper's equivariant prox; its closing remark applies it to LPD).
-template <FiniteGroup G, int In, int Fields, int Out, TensorBackend B>
-EquivariantProx<G, In, Fields, Out, B> make_lpd_primal_equivariant(std::uint64_t seed = 0,
-                                                                   BasisSolver basis = BasisSolver::harmonic) {
-  return make_equivariant_prox<G, In, Fields, Out, B>(seed, basis);
-}
-
-/// The learned primal-dual method with ordinary primal and dual networks.
-template <TensorBackend B, class Op>
-using OrdinaryLearnedPrimalDual = LearnedPrimalDual<B, Op, OrdinaryProx<B>, OrdinaryProx<B>>;
-
-/// The learned primal-dual method with G-equivariant primal networks on C image channels (Fields regular
-/// hidden fields, Np primal memory groups) and ordinary dual networks.
-template <FiniteGroup G, int C, int Fields, int Np, TensorBackend B, class Op>
-using EquivariantLearnedPrimalDual =
-    LearnedPrimalDual<B, Op, EquivariantProx<G, (Np + 1) * C, Fields, Np * C, B>, OrdinaryProx<B>>;
-
-/// The complete ordinary learned primal-dual method: per iteration (or once, with shared weights) a
-/// primal network of `width` channels (seed + 6i) and a dual network of `width` channels (seed + 6i + 3)
-/// with `dual_kernel_size`² kernels (3, or 1 for pointwise), with the channel counts the options and c,
-/// c_y imply.
-template <TensorBackend B, LinearOperatorOn<B> Op>
-OrdinaryLearnedPrimalDual<B, Op> make_learned_primal_dual_ordinary(Op op, double operator_norm,
-                                                                   std::size_t image_channels,
-                                                                   std::size_t measurement_channels,
-                                                                   LearnedPrimalDualOptions options = {},
-                                                                   std::size_t width = 32, std::uint64_t seed = 0,
-                                                                   std::size_t dual_kernel_size = 3) {
-  EQR_EXPECTS(options.iterations() >= 1 && options.primal_memory() >= 1 && options.dual_memory() >= 1, value_error,
-              "make_learned_primal_dual_ordinary: expected at least 1 iteration and memories >= 1, found ",
-              options.iterations(), " iterations, primal memory ", options.primal_memory(), ", dual memory ",
-              options.dual_memory());
-  const std::size_t count = options.shared_weights() ? 1 : static_cast<std::size_t>(options.iterations());
-  const std::size_t np = static_cast<std::size_t>(options.primal_memory());
-  const std::size_t nd = static_cast<std::size_t>(options.dual_memory());
-  std::vector<OrdinaryProx<B>> primal, dual;
-  primal.reserve(count);
-  dual.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    primal.push_back(make_lpd_primal_ordinary<B>((np + 1) * image_channels, np * image_channels, width, seed + 6 * i));
-    dual.push_back(make_lpd_dual_ordinary<B>((nd + 2) * measurement_channels, nd * measurement_channels, width,
-                                             seed + 6 * i + 3, dual_kernel_size));
+/// The method with its equivariant networks exported to plain convolutions (layers/export.hpp): the same
+/// output at an ordinary CNN's cost.
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Primal, Layer Dual>
+[[nodiscard]] auto export_network(const LearnedPrimalDual<B, Op, Primal, Dual>& m) {
+  using Method = LearnedPrimalDual<B, Op, exported_t<Primal>, exported_t<Dual>>;
+  std::vector<exported_t<Primal>> primal;
+  std::vector<exported_t<Dual>> dual;
+  for (std::size_t i = 0; i < m.options().networks(); ++i) {
+    primal.push_back(export_network(m.primal_network(i)));
+    dual.push_back(export_network(m.dual_network(i)));
   }
-  return OrdinaryLearnedPrimalDual<B, Op>(std::move(op), operator_norm, image_channels, measurement_channels,
-                                          std::move(primal), std::move(dual), options);
-}
-
-/// The complete equivariant learned primal-dual method (the paper's closing remark): G-equivariant primal
-/// networks on C image channels with `Fields` regular hidden fields (matched width: Fields·|G|) and primal
-/// memory Np (compile-time, as the field types are; the options' primal_memory must equal it), and ordinary
-/// dual networks of `dual_width` channels with zero padding and `dual_kernel_size`² kernels (1: pointwise,
-/// which keeps the method exactly rot90-equivariant for CT with an even number of angles). Seeds as in
-/// the ordinary factory.
-template <FiniteGroup G, int C, int Fields, TensorBackend B, int Np = 5, LinearOperatorOn<B> Op>
-EquivariantLearnedPrimalDual<G, C, Fields, Np, B, Op> make_learned_primal_dual_equivariant(
-    Op op, double operator_norm, std::size_t measurement_channels, LearnedPrimalDualOptions options = {},
-    std::size_t dual_width = 32, std::uint64_t seed = 0, BasisSolver basis = BasisSolver::harmonic,
-    std::size_t dual_kernel_size = 3) {
-  static_assert(C >= 1 && Fields >= 1 && Np >= 1,
-                "make_learned_primal_dual_equivariant: the image channels, hidden fields and primal memory must "
-                "all be positive.");
-  EQR_EXPECTS(options.primal_memory() == Np, value_error, "make_learned_primal_dual_equivariant: expected the "
-              "options' primal memory to equal the template argument Np = ", Np, ", found ", options.primal_memory());
-  EQR_EXPECTS(options.iterations() >= 1 && options.dual_memory() >= 1, value_error,
-              "make_learned_primal_dual_equivariant: expected at least 1 iteration and a dual memory >= 1, found ",
-              options.iterations(), " iterations and dual memory ", options.dual_memory());
-  using Method = EquivariantLearnedPrimalDual<G, C, Fields, Np, B, Op>;
-  const std::size_t count = options.shared_weights() ? 1 : static_cast<std::size_t>(options.iterations());
-  const std::size_t nd = static_cast<std::size_t>(options.dual_memory());
-  std::vector<typename Method::primal_network_type> primal;
-  std::vector<OrdinaryProx<B>> dual;
-  primal.reserve(count);
-  dual.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    primal.push_back(make_lpd_primal_equivariant<G, (Np + 1) * C, Fields, Np * C, B>(seed + 6 * i, basis));
-    dual.push_back(make_lpd_dual_ordinary<B>((nd + 2) * measurement_channels, nd * measurement_channels, dual_width,
-                                             seed + 6 * i + 3, dual_kernel_size));
-  }
-  return Method(std::move(op), operator_norm, static_cast<std::size_t>(C), measurement_channels, std::move(primal),
-                std::move(dual), options);
+  return Method(m.op(), m.operator_norm(), m.image_channels(), m.measurement_channels(), std::move(primal),
+                std::move(dual), m.options());
 }
 
 }  // namespace eqr

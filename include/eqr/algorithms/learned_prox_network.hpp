@@ -22,6 +22,7 @@
 #include "eqr/layers/concepts.hpp"
 #include "eqr/layers/conv.hpp"
 #include "eqr/layers/equivariant_conv.hpp"
+#include "eqr/layers/export.hpp"
 #include "eqr/nn/init.hpp"
 #include "eqr/nn/parameter.hpp"
 #include "eqr/reps/direct_sum.hpp"
@@ -83,6 +84,8 @@ class ProxNetwork {
     project_.visit_parameters(nn::child_name(prefix, "project"), f);
   }
 
+  /// The nonlinearity φ.
+  const Activation& activation() const { return phi_; }
   Lift& lift() { return lift_; }
   Mid& intermediate() { return mid_; }
   Project& project() { return project_; }
@@ -96,6 +99,13 @@ class ProxNetwork {
   Project project_;
   Activation phi_;
 };
+
+/// The proximal network with its equivariant convolutions exported to plain ones (layers/export.hpp).
+template <Layer Lift, Layer Mid, Layer Project>
+[[nodiscard]] auto export_network(const ProxNetwork<Lift, Mid, Project>& p) {
+  return ProxNetwork<exported_t<Lift>, exported_t<Mid>, exported_t<Project>>(
+      export_network(p.lift()), export_network(p.intermediate()), export_network(p.project()), p.activation());
+}
 
 /// The ordinary (translation-equivariant only) proximal network: plain convolutions in → width → width → out.
 template <TensorBackend B>
@@ -147,6 +157,34 @@ EquivariantProx<G, In, Fields, Out, B> make_equivariant_prox(std::uint64_t seed 
   using M = std::remove_cvref_t<decltype(std::declval<P&>().intermediate())>;
   using R = std::remove_cvref_t<decltype(std::declval<P&>().project())>;
   return P(L(options(nn::Init::e2cnn, seed)), M(options(nn::Init::zeros, seed + 1)), R(options(nn::Init::e2cnn, seed + 2)));
+}
+
+/// The equivariant proximal network with its widths chosen at run time: `in` trivial fields → `fields`
+/// regular fields → `fields` regular fields → `out` trivial fields, with the layers, initialisation and
+/// seeds of `make_equivariant_prox` (the same network as `make_equivariant_prox<G, In, Fields, Out, B>`,
+/// compiled once per group whatever the widths).
+template <FiniteGroup G, TensorBackend B>
+using DynamicEquivariantProx =
+    ProxNetwork<DynamicEquivariantConv<G, B>, DynamicEquivariantConv<G, B>, DynamicEquivariantConv<G, B>>;
+
+/// The run-time-width equivariant proximal network (see `DynamicEquivariantProx`).
+template <FiniteGroup G, TensorBackend B>
+DynamicEquivariantProx<G, B> make_dynamic_equivariant_prox(int in, int fields, int out, std::uint64_t seed = 0,
+                                                           BasisSolver basis = BasisSolver::harmonic) {
+  EQR_EXPECTS(in >= 1 && fields >= 1 && out >= 1, value_error,
+              "make_dynamic_equivariant_prox: expected positive input, hidden and output field counts, found ", in,
+              ", ", fields, " and ", out);
+  const auto trivial = copies_of<Trivial<G>>(in), hidden = copies_of<Regular<G>>(fields),
+             outputs = copies_of<Trivial<G>>(out);
+  const std::string t_in = std::to_string(in) + " trivial", h = std::to_string(fields) + " regular",
+                    t_out = std::to_string(out) + " trivial";
+  const auto options = [&](nn::Init init, std::uint64_t s) {
+    return EquivariantConvOptions(3).padding(Padding::replicate).bias(true).basis(basis).init(init).seed(s);
+  };
+  using C = DynamicEquivariantConv<G, B>;
+  return DynamicEquivariantProx<G, B>(C(trivial, hidden, options(nn::Init::e2cnn, seed), t_in, h),
+                                      C(hidden, hidden, options(nn::Init::zeros, seed + 1), h, h),
+                                      C(hidden, outputs, options(nn::Init::e2cnn, seed + 2), h, t_out));
 }
 
 }  // namespace eqr

@@ -31,6 +31,7 @@
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
 #include "eqr/layers/concepts.hpp"
+#include "eqr/layers/export.hpp"
 #include "eqr/nn/parameter.hpp"
 #include "eqr/operators/algebra.hpp"
 #include "eqr/operators/concepts.hpp"
@@ -54,6 +55,8 @@ class LearnedProximalGradientOptions {
   [[nodiscard]] int memory() const { return memory_; }
   [[nodiscard]] bool shared_weights() const { return shared_; }
   [[nodiscard]] bool checkpointing() const { return checkpointing_; }
+  /// The number of networks the method holds: one per iteration, or one with shared weights.
+  [[nodiscard]] std::size_t networks() const { return shared_ ? 1 : static_cast<std::size_t>(iterations_); }
 
  private:
   int iterations_ = 8;
@@ -105,7 +108,7 @@ class LearnedProximalGradient {
     EQR_EXPECTS(opt_.memory() >= 0, value_error, "LearnedProximalGradient: expected a non-negative memory width, found ",
                 opt_.memory());
     EQR_EXPECTS(c_ >= 1, value_error, "LearnedProximalGradient: expected at least one image channel, found ", c_);
-    const std::size_t expected = opt_.shared_weights() ? 1 : static_cast<std::size_t>(opt_.iterations());
+    const std::size_t expected = opt_.networks();
     EQR_EXPECTS(nets_.size() == expected, value_error, "LearnedProximalGradient: expected ", expected,
                 opt_.shared_weights() ? " shared network" : " networks (one per iteration)", ", found ",
                 nets_.size());
@@ -265,5 +268,15 @@ class LearnedProximalGradient {
   std::vector<Net> nets_;
   LearnedProximalGradientOptions opt_;
 };
+
+/// The method with its networks exported to plain convolutions (layers/export.hpp): the same output at an
+/// ordinary CNN's cost.
+template <TensorBackend B, LinearOperatorOn<B> Op, Layer Net>
+[[nodiscard]] auto export_network(const LearnedProximalGradient<B, Op, Net>& m) {
+  std::vector<exported_t<Net>> nets;
+  for (std::size_t i = 0; i < m.options().networks(); ++i) nets.push_back(export_network(m.network(i)));
+  return LearnedProximalGradient<B, Op, exported_t<Net>>(m.op(), m.operator_norm(), m.image_channels(), std::move(nets),
+                                                         m.options());
+}
 
 }  // namespace eqr

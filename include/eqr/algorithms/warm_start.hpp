@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "eqr/layers/concepts.hpp"
+#include "eqr/layers/export.hpp"
 #include "eqr/operators/concepts.hpp"
 
 namespace eqr {
@@ -65,5 +66,11 @@ class WarmStart {
   M method_;
   W initial_;
 };
+
+/// The warm-started method with its networks exported (layers/export.hpp); the initial reconstruction is kept.
+template <WarmStartable M, LinearOperatorOn<typename M::backend> W>
+[[nodiscard]] auto export_network(const WarmStart<M, W>& w) {
+  return WarmStart<exported_t<M>, W>(export_network(w.method()), w.initial());
+}
 
 }  // namespace eqr

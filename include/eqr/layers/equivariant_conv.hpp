@@ -10,11 +10,16 @@
 ///     y = W ⋆ x̃ + b_ch                  (the plain convolution engine of the backend)
 ///     ∇c += Eᵀ (∂L/∂W),  ∇β += Pᵀ (∂L/∂b_ch),  dx = (∂y/∂x)ᵀ dy.
 ///
-/// Training mode expands W and b_ch from the parameters at every forward.  The expansion (one small GEMM per
-/// pair of field representations, ~10⁵ values for 24 → 24 regular C4 fields with 3×3 kernels) runs on the
-/// host through `to_host`/`from_host`: it costs far less than the convolution and keeps the backend concept
-/// free of basis bookkeeping.  `export_conv()` expands once and returns a plain `Conv` — identical output, the
-/// cost of an ordinary CNN at inference (the paper's "no extra cost", DESIGN.md §1).
+/// Training mode expands W and b_ch from the parameters at every forward. The expansion (one small GEMM per
+/// pair of field representations, ~10⁵ values for 24 → 24 regular C4 fields with 3×3 kernels) runs where the
+/// backend's tensors live, through `filter_expansion<B>` (backends/filter_expansion.hpp): on the CPU on the
+/// tensors' memory, on LibTorch as device kernels, so no layer synchronises with the host. `export_conv()`
+/// expands once and returns a plain `Conv` — identical output, the cost of an ordinary CNN at inference (the
+/// paper's "no extra cost", DESIGN.md §1).
+///
+/// `DynamicEquivariantConv<G, B>` takes its input and output fields at run time (a program that reads the
+/// network's width from its user); `EquivariantConv<G, In, Out, B>` is the same layer for compile-time field
+/// types, which containers check against each other. Both compile their arithmetic once per (G, B).
 #pragma once
 
 #include <cstddef>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "eqr/backends/concepts.hpp"
+#include "eqr/backends/filter_expansion.hpp"
 #include "eqr/config.hpp"
 #include "eqr/core/padding.hpp"
 #include "eqr/groups/concepts.hpp"
@@ -99,19 +105,17 @@ class EquivariantConvOptions {
   std::uint64_t seed_ = 0;
 };
 
-/// A G-equivariant convolution from feature maps of type In to type Out on backend B (an `EquivariantLayer`).
-/// Parameters: "coefficients" (1 × n_c × 1 × 1, the basis coefficients in the expansion's order, which is
-/// e2cnn's) and, if enabled and the output has trivial irreps, "bias" (1 × n_β × 1 × 1).
-template <FiniteGroup G, FieldTypeOf<G> In, FieldTypeOf<G> Out, TensorBackend B>
-class EquivariantConv {
+/// A G-equivariant convolution between feature maps of G whose fields are given at run time, on backend B
+/// (a `Layer`). Parameters: "coefficients" (1 × n_c × 1 × 1, the basis coefficients in the expansion's
+/// order, which is e2cnn's) and, if enabled and the output has trivial irreps, "bias" (1 × n_β × 1 × 1).
+template <FiniteGroup G, TensorBackend B>
+class DynamicEquivariantConv {
  public:
   using backend = B;
   using group = G;
-  using in_type = In;
-  using out_type = Out;
   using tensor = typename B::tensor_type;
   using scalar = typename B::scalar_type;
-  using expansion_type = KernelExpansion<In, Out, scalar>;
+  using expansion_type = FieldExpansion<G, scalar>;
 
   /// What `backward` needs: the input and the filter expanded at that forward.
   struct context {
@@ -119,17 +123,22 @@ class EquivariantConv {
     tensor weight;
   };
 
-  /// Builds the basis of every field pair and initialises the parameters (`reset_parameters`).
-  /// Throws value_error for an even kernel size, the grid basis on a group that does not preserve the grid,
-  /// an initialiser other than e2cnn/he/zeros, or field types between which no equivariant kernel exists.
-  explicit EquivariantConv(EquivariantConvOptions options) : options_(std::move(options)) {
-    expansion_ = std::make_shared<const expansion_type>(make_expansion(options_));
-    EQR_EXPECTS(expansion_->coefficient_count() > 0, value_error, "EquivariantConv ", In::name(), " -> ", Out::name(),
+  /// Builds the basis of every field pair between the fields `in` and `out` (channel order; `in_name` and
+  /// `out_name` describe them in messages) and initialises the parameters (`reset_parameters`). Throws
+  /// value_error for an even kernel size, the grid basis on a group that does not preserve the grid, an
+  /// initialiser other than e2cnn/he/zeros, or fields between which no equivariant kernel exists.
+  DynamicEquivariantConv(std::vector<Field<G>> in, std::vector<Field<G>> out, EquivariantConvOptions options,
+                         std::string in_name = "fields", std::string out_name = "fields")
+      : options_(std::move(options)), in_name_(std::move(in_name)), out_name_(std::move(out_name)) {
+    expansion_ = std::make_shared<const expansion_type>(make_expansion(std::move(in), std::move(out), options_));
+    EQR_EXPECTS(expansion_->coefficient_count() > 0, value_error, "EquivariantConv ", in_name_, " -> ", out_name_,
                 ": expected a non-empty steerable basis for ", options_.kernel_size(), "x", options_.kernel_size(),
                 " kernels (", name(options_.basis()), "), found none: no equivariant kernel maps these fields");
     EQR_EXPECTS(options_.init() != nn::Init::pytorch_default, value_error,
                 "EquivariantConv: expected init 'e2cnn', 'he' or 'zeros', found 'pytorch_default' (plain Conv only)");
     has_bias_ = options_.bias() && expansion_->bias_count() > 0;
+    kernels_ = filter_expansion<B>::prepare(
+        std::shared_ptr<const ExpansionPlan<scalar>>(expansion_, &expansion_->plan()));
     reset_parameters();
   }
 
@@ -163,16 +172,10 @@ class EquivariantConv {
   /// dx = (∂y/∂x)ᵀ dy; adds Eᵀ(∂L/∂W) to the coefficients' gradient and Pᵀ(∂L/∂b) to the bias gradient.
   tensor backward(const context& ctx, const tensor& dy) {
     const std::size_t k = static_cast<std::size_t>(options_.kernel_size());
-    const auto dw = B::to_host(B::conv2d_backward_weights(ctx.x, dy, k, options_.padding()));
-    std::vector<scalar> dc(static_cast<std::size_t>(expansion_->coefficient_count()));
-    expansion_->expand_transpose(dw, dc);
-    B::axpy(scalar(1), B::from_host(B::shape(coefficients_.grad), dc), coefficients_.grad);
-    if (has_bias_) {
-      const auto db_channels = B::to_host(B::conv2d_backward_bias(dy));
-      std::vector<scalar> db(static_cast<std::size_t>(expansion_->bias_count()));
-      expansion_->expand_bias_transpose(db_channels, db);
-      B::axpy(scalar(1), B::from_host(B::shape(bias_->grad), db), bias_->grad);
-    }
+    const tensor dw = B::conv2d_backward_weights(ctx.x, dy, k, options_.padding());
+    B::axpy(scalar(1), filter_expansion<B>::expand_transpose(kernels_, dw), coefficients_.grad);
+    if (has_bias_)
+      B::axpy(scalar(1), filter_expansion<B>::expand_bias_transpose(kernels_, B::conv2d_backward_bias(dy)), bias_->grad);
     return B::conv2d_backward_data(dy, ctx.weight, options_.padding());
   }
 
@@ -184,23 +187,16 @@ class EquivariantConv {
   }
 
   /// The dense filter W = E c, C_out × C_in × k × k.
-  tensor expanded_filter() const {
-    const auto c = B::to_host(coefficients_.value);
-    std::vector<scalar> w(static_cast<std::size_t>(expansion_->filter_size()));
-    expansion_->expand(c, w);
-    const auto k = static_cast<std::size_t>(options_.kernel_size());
-    return B::from_host({static_cast<std::size_t>(Out::channels()), static_cast<std::size_t>(In::channels()), k, k}, w);
-  }
+  tensor expanded_filter() const { return filter_expansion<B>::expand(kernels_, coefficients_.value); }
   /// The per-channel bias P β, 1 × C_out × 1 × 1 (zeros if the layer has no bias).
   tensor expanded_bias() const {
-    std::vector<scalar> b(static_cast<std::size_t>(Out::channels()), scalar(0));
-    if (has_bias_) expansion_->expand_bias(B::to_host(bias_->value), b);
-    return B::from_host(bias_shape(static_cast<std::size_t>(Out::channels())), b);
+    if (!has_bias_) return B::zeros(bias_shape(static_cast<std::size_t>(expansion_->out_channels())));
+    return filter_expansion<B>::expand_bias(kernels_, bias_->value);
   }
 
   /// The plain convolution with the expanded filter and bias: the same output, an ordinary CNN's cost.
   Conv<B> export_conv() const {
-    ConvOptions o(static_cast<std::size_t>(In::channels()), static_cast<std::size_t>(Out::channels()),
+    ConvOptions o(static_cast<std::size_t>(expansion_->in_channels()), static_cast<std::size_t>(expansion_->out_channels()),
                   static_cast<std::size_t>(options_.kernel_size()));
     o.padding(options_.padding()).bias(has_bias_);
     return Conv<B>(o, expanded_filter(), has_bias_ ? std::optional<tensor>(expanded_bias()) : std::nullopt);
@@ -222,29 +218,46 @@ class EquivariantConv {
   }
 
  private:
-  static expansion_type make_expansion(const EquivariantConvOptions& o) {
+  static expansion_type make_expansion(std::vector<Field<G>> in, std::vector<Field<G>> out,
+                                       const EquivariantConvOptions& o) {
     if (o.basis() == BasisSolver::grid) {
       if constexpr (GridGroup<G>) {
-        return expansion_type(o.kernel_size(), GridSolver{});
+        return expansion_type(std::move(in), std::move(out), o.kernel_size(), GridSolver{});
       } else {
         throw value_error(detail::concat("EquivariantConv: expected a group that maps the pixel grid onto itself "
                                          "(C1, C2, C4, D1, D2, D4) for the grid basis, found ", G::name(),
                                          "; use BasisSolver::harmonic"));
       }
     }
-    return expansion_type(o.kernel_size(), HarmonicSolver{o.harmonic()});
+    return expansion_type(std::move(in), std::move(out), o.kernel_size(), HarmonicSolver{o.harmonic()});
   }
   void check_input(const tensor& x) const {
-    EQR_EXPECTS(B::shape(x).c == static_cast<std::size_t>(In::channels()), shape_error, "EquivariantConv ",
-                In::name(), " -> ", Out::name(), ": expected an input with ", In::channels(), " channels, found ",
-                B::shape(x));
+    EQR_EXPECTS(B::shape(x).c == static_cast<std::size_t>(expansion_->in_channels()), shape_error, "EquivariantConv ",
+                in_name_, " -> ", out_name_, ": expected an input with ", expansion_->in_channels(),
+                " channels, found ", B::shape(x));
   }
 
   EquivariantConvOptions options_;
+  std::string in_name_, out_name_;
   std::shared_ptr<const expansion_type> expansion_;
+  typename filter_expansion<B>::state kernels_;
   bool has_bias_ = false;
   nn::Parameter<B> coefficients_;
   std::optional<nn::Parameter<B>> bias_;
+};
+
+/// A G-equivariant convolution from feature maps of type In to type Out on backend B (an `EquivariantLayer`):
+/// `DynamicEquivariantConv` with the fields of the two types, which containers check against their
+/// neighbours' at compile time.
+template <FiniteGroup G, FieldTypeOf<G> In, FieldTypeOf<G> Out, TensorBackend B>
+class EquivariantConv : public DynamicEquivariantConv<G, B> {
+ public:
+  using in_type = In;
+  using out_type = Out;
+
+  /// Builds the basis of every field pair and initialises the parameters (see `DynamicEquivariantConv`).
+  explicit EquivariantConv(EquivariantConvOptions options)
+      : DynamicEquivariantConv<G, B>(In::fields(), Out::fields(), std::move(options), In::name(), Out::name()) {}
 };
 
 }  // namespace eqr

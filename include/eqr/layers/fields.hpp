@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <concepts>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -54,38 +55,55 @@ std::pair<typename B::tensor_type, typename B::tensor_type> split_fields(const t
   return {B::slice_channels(x, 0, c1), B::slice_channels(x, c1, c2)};
 }
 
-/// Two layers applied to the same input, outputs concatenated: y = [f₁(x), f₂(x)] (an `EquivariantLayer` of
-/// type In → ConcatType<Out₁, Out₂>).  Backward splits dy and adds the two input gradients.  Parameters are
-/// named "prefix.0.…" and "prefix.1.…".
-template <EquivariantLayer L1, EquivariantLayer L2>
-class Parallel {
+namespace detail {
+/// Parallel's field types when both branches are equivariant layers reading the same type.
+template <class L1, class L2, bool Typed = EquivariantLayer<L1> && EquivariantLayer<L2>>
+struct parallel_types {};
+template <class L1, class L2>
+struct parallel_types<L1, L2, true> {
   static_assert(std::same_as<typename L1::in_type, typename L2::in_type>,
                 "Parallel<L1, L2>: both branches must read the same input field type.");
+  using in_type = typename L1::in_type;
+  using out_type = ConcatType<typename L1::out_type, typename L2::out_type>;
+};
+}  // namespace detail
+
+/// Two layers applied to the same input, outputs concatenated along the channels: y = [f₁(x), f₂(x)] (an
+/// `EquivariantLayer` of type In → ConcatType<Out₁, Out₂> when both branches are equivariant layers of
+/// input type In; the exported, plain form of such a layer otherwise). Backward splits dy where the first
+/// output ended and adds the two input gradients. Parameters are named "prefix.0.…" and "prefix.1.…".
+template <Layer L1, Layer L2>
+class Parallel : public detail::parallel_types<L1, L2> {
   static_assert(std::same_as<typename L1::backend, typename L2::backend>,
                 "Parallel<L1, L2>: both branches must use the same tensor backend.");
 
  public:
   using backend = typename L1::backend;
-  using in_type = typename L1::in_type;
-  using out_type = ConcatType<typename L1::out_type, typename L2::out_type>;
   using tensor = typename backend::tensor_type;
   struct context {
     typename L1::context first;
     typename L2::context second;
+    std::size_t first_channels = 0;  ///< where dy splits
   };
 
   Parallel(L1 first, L2 second) : first_(std::move(first)), second_(std::move(second)) {}
 
   tensor forward(const tensor& x, context& ctx) {
-    return concat_fields<typename L1::out_type, typename L2::out_type, backend>(first_.forward(x, ctx.first),
-                                                                              second_.forward(x, ctx.second));
+    const tensor y1 = first_.forward(x, ctx.first);
+    const tensor y2 = second_.forward(x, ctx.second);
+    ctx.first_channels = backend::shape(y1).c;
+    return backend::concat_channels({std::cref(y1), std::cref(y2)});
   }
   tensor forward(const tensor& x) const {
-    return concat_fields<typename L1::out_type, typename L2::out_type, backend>(first_.forward(x), second_.forward(x));
+    const tensor y1 = first_.forward(x), y2 = second_.forward(x);
+    return backend::concat_channels({std::cref(y1), std::cref(y2)});
   }
   tensor backward(const context& ctx, const tensor& dy) {
-    auto [d1, d2] = split_fields<typename L1::out_type, typename L2::out_type, backend>(dy);
-    return backend::add(first_.backward(ctx.first, d1), second_.backward(ctx.second, d2));
+    const std::size_t c1 = ctx.first_channels, c = backend::shape(dy).c;
+    EQR_EXPECTS(c1 > 0 && c1 < c, shape_error, "Parallel::backward: expected the context of a training forward pass ",
+                "and dy with more than its first branch's ", c1, " channels, found ", backend::shape(dy));
+    return backend::add(first_.backward(ctx.first, backend::slice_channels(dy, 0, c1)),
+                        second_.backward(ctx.second, backend::slice_channels(dy, c1, c - c1)));
   }
   template <class F>
   void visit_parameters(const std::string& prefix, F&& f) {
@@ -94,6 +112,8 @@ class Parallel {
   }
   L1& first() { return first_; }
   L2& second() { return second_; }
+  const L1& first() const { return first_; }
+  const L2& second() const { return second_; }
 
  private:
   L1 first_;

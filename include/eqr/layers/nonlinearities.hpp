@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eqr/backends/concepts.hpp"
+#include "eqr/backends/norm_kernels.hpp"
 #include "eqr/config.hpp"
 #include "eqr/core/activation.hpp"
 #include "eqr/layers/concepts.hpp"
@@ -104,12 +105,12 @@ class PointwiseNonlinearity : public ActivationLayer<B> {
 ///     y_f = s(|x_f|) · x_f,   s(n) = ReLU(n + b_f) / n  for n > ε,   s(n) = 0 for n ≤ ε,
 ///
 /// for each field f (its channels x_f ∈ R^d), with one learnable bias b_f per field (parameter "bias",
-/// 1 × n_fields × 1 × 1, zero-initialised unless given).  Derivative, for n > ε (u = x_f/n, ⟨·,·⟩ over the field):
+/// 1 × n_fields × 1 × 1, zero-initialised unless given). Derivative, for n > ε (u = x_f/n, ⟨·,·⟩ over the field):
 /// dx_f = s·dy_f + s'(n)·⟨dy_f, x_f⟩·u,  s'(n) = (H(n + b)·n − ReLU(n + b))/n²;  ∇b_f += Σ H(n + b)·⟨dy_f, x_f⟩/n
-/// (H(0) = 0, the left derivative, as for ReLU).  At n ≤ ε (ε = 1e-6, e2cnn's convention of a zero
+/// (H(0) = 0, the left derivative, as for ReLU). At n ≤ ε (ε = 1e-6, e2cnn's convention of a zero
 /// multiplier for vanishing norms) the output and the derivative are zero, so nothing divides by zero.
-/// The computation runs on the host through to_host/from_host (the backend concept has no square root);
-/// it is not part of the paper's networks, which use pointwise φ on regular fields.
+/// The arithmetic is the backend's `norm_kernels<B>` (backends/norm_kernels.hpp): on the host by default, on
+/// the device for LibTorch. It is not part of the paper's networks, which use pointwise φ on regular fields.
 template <FieldTypeLike F, TensorBackend B>
 class NormNonlinearity {
  public:
@@ -124,7 +125,8 @@ class NormNonlinearity {
 
   /// The norm ReLU with every field's bias set to `initial_bias`.
   explicit NormNonlinearity(double initial_bias = 0.0)
-      : bias_(B::full({1, static_cast<std::size_t>(F::field_count()), 1, 1}, static_cast<scalar>(initial_bias))) {
+      : bias_(B::full({1, static_cast<std::size_t>(F::field_count()), 1, 1}, static_cast<scalar>(initial_bias))),
+        runs_(field_runs()) {
     EQR_EXPECTS(std::isfinite(initial_bias), value_error, "NormNonlinearity: expected a finite bias, found ",
                 initial_bias);
   }
@@ -135,44 +137,14 @@ class NormNonlinearity {
   }
   tensor forward(const tensor& x) const {
     check_input(x);
-    const Shape4 s = B::shape(x);
-    const auto in = B::to_host(x);
-    const auto b = B::to_host(bias_.value);
-    std::vector<scalar> out(in.size());
-    for_each_field_pixel(s, [&](std::size_t field, std::size_t base, std::size_t d) {
-      const double n = norm(in, base, d, s.plane());
-      const double m = multiplier(n, b[field]);
-      for (std::size_t c = 0; c < d; ++c) out[base + c * s.plane()] = static_cast<scalar>(m * in[base + c * s.plane()]);
-    });
-    return B::from_host(s, out);
+    return norm_kernels<B>::forward(runs_, x, bias_.value, epsilon);
   }
   /// dx from dy; adds ∂L/∂b to the bias gradient (see the class comment for the formulas).
   tensor backward(const context& ctx, const tensor& dy) {
-    const Shape4 s = B::shape(ctx.x);
-    expect_same_shape(s, B::shape(dy), "NormNonlinearity::backward");
-    const auto x = B::to_host(ctx.x);
-    const auto g = B::to_host(dy);
-    const auto b = B::to_host(bias_.value);
-    std::vector<scalar> dx(x.size(), scalar(0));
-    std::vector<double> db(b.size(), 0.0);
-    for_each_field_pixel(s, [&](std::size_t field, std::size_t base, std::size_t d) {
-      const double n = norm(x, base, d, s.plane());
-      if (n <= epsilon) return;
-      const double bf = b[field];
-      const double active = n + bf > 0 ? 1.0 : 0.0;
-      const double m = active * (n + bf) / n;
-      const double dm = (active * n - active * (n + bf)) / (n * n);  // s'(n)
-      double inner = 0;
-      for (std::size_t c = 0; c < d; ++c) inner += static_cast<double>(g[base + c * s.plane()]) * x[base + c * s.plane()];
-      for (std::size_t c = 0; c < d; ++c) {
-        const std::size_t at = base + c * s.plane();
-        dx[at] = static_cast<scalar>(m * g[at] + dm * inner * x[at] / n);
-      }
-      db[field] += active * inner / n;
-    });
-    std::vector<scalar> dbt(db.begin(), db.end());
-    B::axpy(scalar(1), B::from_host(B::shape(bias_.grad), dbt), bias_.grad);
-    return B::from_host(s, dx);
+    expect_same_shape(B::shape(ctx.x), B::shape(dy), "NormNonlinearity::backward");
+    auto [dx, db] = norm_kernels<B>::backward(runs_, ctx.x, dy, bias_.value, epsilon);
+    B::axpy(scalar(1), db, bias_.grad);
+    return dx;
   }
 
   /// Visits "prefix.bias".
@@ -186,23 +158,19 @@ class NormNonlinearity {
   static constexpr double epsilon = 1e-6;
 
  private:
-  static double multiplier(double n, double b) { return (n <= epsilon || n + b <= 0) ? 0.0 : (n + b) / n; }
-  static double norm(const std::vector<scalar>& v, std::size_t base, std::size_t d, std::size_t plane) {
-    double sq = 0;
-    for (std::size_t c = 0; c < d; ++c) sq += static_cast<double>(v[base + c * plane]) * v[base + c * plane];
-    return std::sqrt(sq);
-  }
-  /// Calls f(field index, index of the field's first channel at this pixel, field size) for every image,
-  /// field and pixel; the field's channel c at that pixel is at base + c·H·W.
-  template <class Fn>
-  static void for_each_field_pixel(const Shape4& s, Fn&& f) {
+  /// F's fields as runs of consecutive fields of one size.
+  static std::vector<FieldRun> field_runs() {
+    std::vector<FieldRun> runs;
     const auto fields = F::fields();
-    for (std::size_t n = 0; n < s.n; ++n)
-      for (std::size_t fi = 0; fi < fields.size(); ++fi) {
-        const auto d = static_cast<std::size_t>(fields[fi].representation.size);
-        const std::size_t first = (n * s.c + static_cast<std::size_t>(fields[fi].offset)) * s.plane();
-        for (std::size_t p = 0; p < s.plane(); ++p) f(fi, first + p, d);
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      const auto d = static_cast<std::size_t>(fields[f].representation.size);
+      if (!runs.empty() && runs.back().size == d) {
+        ++runs.back().fields;
+      } else {
+        runs.push_back({static_cast<std::size_t>(fields[f].offset), d, 1, f});
       }
+    }
+    return runs;
   }
   static void check_input(const tensor& x) {
     EQR_EXPECTS(B::shape(x).c == static_cast<std::size_t>(F::channels()), shape_error, "NormNonlinearity on ",
@@ -210,6 +178,7 @@ class NormNonlinearity {
   }
 
   nn::Parameter<B> bias_;
+  std::vector<FieldRun> runs_;
 };
 
 }  // namespace eqr

@@ -76,6 +76,16 @@ struct FieldType {
   }
 };
 
+/// N fields of representation R, one after another from channel 0 (the fields of
+/// `FieldType<G, Copies<R, N>>`, for an N known only at run time).
+template <Representation R>
+std::vector<Field<typename R::group>> copies_of(int count) {
+  const auto data = describe<R>();
+  std::vector<Field<typename R::group>> out;
+  for (int i = 0; i < count; ++i) out.push_back({data, i * data.size});
+  return out;
+}
+
 namespace detail {
 template <class T>
 struct is_field_type : std::false_type {};

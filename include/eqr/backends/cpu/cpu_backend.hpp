@@ -305,3 +305,8 @@ static_assert(TensorBackend<CpuBackend<float>> && TensorBackend<CpuBackend<doubl
               "CpuBackend<float> and CpuBackend<double> must model TensorBackend.");
 
 }  // namespace eqr::cpu
+
+// The backend's filter expansion, wherever the backend is: `filter_expansion<B>` has a generic (host) primary
+// template, so a translation unit that saw the backend but not its specialisation would silently use another
+// definition (an ODR violation).
+#include "eqr/backends/cpu/filter_expansion.hpp"

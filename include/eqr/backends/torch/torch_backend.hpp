@@ -40,6 +40,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +57,15 @@
 #include "eqr/core/shape.hpp"
 
 namespace eqr::libtorch {
+
+/// The number of calls of any `TorchBackend` so far, process-wide, that copy between the device and the host
+/// (`from_host`, `to_host`) or read a reduction back (`sum`, `dot`, `squared_norm`): on CUDA each of them
+/// waits for the device. Counted on every device, so a test on the CPU device can check that a layer would
+/// not synchronise on a GPU (tests/unit/test_torch_layers.cpp).
+inline std::atomic<std::uint64_t>& host_synchronisations() {
+  static std::atomic<std::uint64_t> count{0};
+  return count;
+}
 
 /// The LibTorch tensor backend: a stateless policy whose tensors are 4-d contiguous `torch::Tensor`s of
 /// dtype T on device D (CUDA: ordinal 0). Models `TensorBackend`; see backends/concepts.hpp for the math.
@@ -99,6 +109,7 @@ struct TorchBackend {
   static tensor_type from_host(const Shape4& s, std::span<const T> data) {
     EQR_EXPECTS(data.size() == s.numel(), shape_error, "from_host: expected ", s.numel(), " values for shape ", s,
                 ", found ", data.size());
+    ++host_synchronisations();
     tensor_type host = torch::empty(sizes(s), torch::TensorOptions().dtype(dtype_of<T>()));
     std::copy(data.begin(), data.end(), host.data_ptr<T>());
     if constexpr (D == DeviceKind::cpu)
@@ -109,6 +120,7 @@ struct TorchBackend {
   /// The values of t, row-major, copied to the host.
   static std::vector<T> to_host(const tensor_type& t) {
     (void)shape(t);
+    ++host_synchronisations();
     const tensor_type host = t.to(torch::kCPU).contiguous();
     const T* p = host.data_ptr<T>();
     return std::vector<T>(p, p + host.numel());
@@ -273,11 +285,13 @@ struct TorchBackend {
   /// Σ tᵢ in double.
   static double sum(const tensor_type& t) {
     (void)shape(t);
+    ++host_synchronisations();
     return t.to(torch::kFloat64).sum().template item<double>();
   }
   /// Σ aᵢbᵢ in double.
   static double dot(const tensor_type& a, const tensor_type& b) {
     expect_same_shape(shape(a), shape(b), "dot");
+    ++host_synchronisations();
     return torch::dot(a.to(torch::kFloat64).reshape({-1}), b.to(torch::kFloat64).reshape({-1})).template item<double>();
   }
   /// Σ tᵢ² in double.
@@ -326,3 +340,9 @@ static_assert(TensorBackend<TorchBackend<float>> && TensorBackend<TorchBackend<d
               "TorchBackend<float> and TorchBackend<double> must model TensorBackend on the CPU and on CUDA.");
 
 }  // namespace eqr::libtorch
+
+// The backend's filter expansion and norm kernels, wherever the backend is: `filter_expansion<B>` and
+// `norm_kernels<B>` have generic (host) primary templates, so a translation unit that saw the backend but not
+// its specialisations would silently use other definitions (an ODR violation).
+#include "eqr/backends/torch/filter_expansion.hpp"
+#include "eqr/backends/torch/norm_kernels.hpp"
