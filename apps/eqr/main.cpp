@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cli.hpp"
+#include "support/cli.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 #include "eqr/config.hpp"
 

@@ -23,14 +23,16 @@ in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v ~ /^-?[0-9.eE
 
 COMMON=(--size 16 --iterations 2 --steps 3 --train-size 2 --validate-every 3)
 
-echo "== eqr train --group: every offered group at matched width"
-for g in C2 C3 C4 C6 C8 C12 D4; do
-  expect_ok "train equivariant $g LPG (CT 16x16, width 24)" "$EQR" train --problem ct --model equivariant --group "$g" \
-    --width 24 "${COMMON[@]}" --out "run_$g"
+echo "== eqr train --group: every group of the catalogue (eqr info) at one width"
+for g in $("$EQR" info --json | sed -E 's/.*"groups": \[([^]]*)\].*/\1/' | tr -d '",'); do
+  expect_ok "train equivariant $g LPG (CT 16x16, width 48)" "$EQR" train --problem ct --model equivariant --group "$g" \
+    --width 48 "${COMMON[@]}" --out "run_$g"
   check "model.cfg of $g records the group, method and width" \
     grep -qx "group = $g" "run_$g/model.cfg"
 done
-check "C8 run: method lpg, width 24" bash -c 'grep -qx "method = lpg" run_C8/model.cfg && grep -qx "width = 24" run_C8/model.cfg'
+check "all twelve groups were trained" bash -c '[ "$(ls -d run_* | wc -l)" -eq 12 ]'
+check "C8 run: method lpg, width 48, trained on cpu" \
+  bash -c 'grep -qx "method = lpg" run_C8/model.cfg && grep -qx "width = 48" run_C8/model.cfg && grep -qx "trained_on = cpu" run_C8/model.cfg'
 
 echo "== eqr reconstruct: exported plain convolutions = training-mode layers, bit for bit"
 expect_ok "phantom 16x16" "$EQR" phantom --kind ellipses --oriented --size 16 --seed 5 --out x.npy
@@ -48,6 +50,13 @@ expect_ok "train C4-equivariant learned primal-dual (CT)" "$EQR" train --problem
 check "model.cfg records method lpd" grep -qx "method = lpd" lpd_c4/model.cfg
 expect_ok "train ordinary learned primal-dual (MRI)" "$EQR" train --problem mri --method lpd --model ordinary --width 8 \
   "${COMMON[@]}" --out lpd_mri
+expect_ok "train D4-equivariant learned primal-dual (any group, not only C4)" "$EQR" train --problem ct --method lpd \
+  --model equivariant --group D4 --width 16 "${COMMON[@]}" --out lpd_d4
+expect_ok "train an LPG started from FBP (--init direct)" "$EQR" train --problem ct --init direct --width 24 "${COMMON[@]}" \
+  --out warm
+check "model.cfg records init = direct" grep -qx "init = direct" warm/model.cfg
+expect_ok "reconstruct with the warm-started LPG" "$EQR" reconstruct --model warm --in y.npy --out x_warm.npy
+check "the warm start changes the reconstruction" bash -c '! cmp -s x_warm.npy x_C4.npy'
 expect_ok "reconstruct with LPD (exported)" "$EQR" reconstruct --model lpd_c4 --in y.npy --out x_lpd.npy
 expect_ok "reconstruct with LPD (--no-export)" "$EQR" reconstruct --model lpd_c4 --in y.npy --out x_lpd_train.npy --no-export
 check "LPD: exported output identical to the training-mode output" cmp -s x_lpd.npy x_lpd_train.npy
@@ -111,12 +120,13 @@ expect_error "experiment: an unknown --init is refused" "expected --init zero or
   "$EQR" experiment train-size-ct --init fbp --out bad_exp
 
 echo "== errors"
-expect_error "unknown group" "--group: expected one of C2, C3, C4, C6, C8, C12, D4, found 'C5'" \
+expect_error "unknown group" "--group: expected one of C1, C2, C3, C4, C6, C8, C12, C16, D1, D2, D4, D8, found 'C5'" \
   "$EQR" train --problem ct --model equivariant --group C5 "${COMMON[@]}" --out bad
-expect_error "width not matched to the group" "--width: expected 24 or 96 for the equivariant C8 model" \
-  "$EQR" train --problem ct --model equivariant --group C8 --width 48 "${COMMON[@]}" --out bad
-expect_error "equivariant LPD only for C4" "equivariant learned primal-dual method is built for C4, found 'D4'" \
-  "$EQR" train --problem ct --method lpd --model equivariant --group D4 "${COMMON[@]}" --out bad
+check "a refused run leaves no run directory behind" test ! -e bad
+expect_error "width not a multiple of the group's order" "--width: expected a multiple of \|C8\| = 8" \
+  "$EQR" train --problem ct --model equivariant --group C8 --width 20 "${COMMON[@]}" --out bad
+expect_error "unknown --init" "--init: expected zero or direct, found 'fbp'" \
+  "$EQR" train --problem ct --init fbp "${COMMON[@]}" --out bad
 expect_error "unknown method" "--method: expected lpg or lpd, found 'admm'" \
   "$EQR" train --problem ct --method admm "${COMMON[@]}" --out bad
 

@@ -18,6 +18,7 @@
 #include "eqr/groups/groups.hpp"
 #include "eqr/metrics/equivariance.hpp"
 #include "eqr/operators/algebra.hpp"
+#include "eqr/operators/fbp.hpp"
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/radon.hpp"
 #include "../support/cross_backend.hpp"
@@ -80,6 +81,27 @@ TEST_CASE("a spec builds the method the compile-time factories build: names, val
     CHECK(model->parameter_count() == eqr::nn::parameter_count(typed));
     CHECK(B::to_host(model->reconstruct(y)) == B::to_host(typed.forward(y)));
   }
+}
+
+TEST_CASE("with an initial reconstruction the model is the warm-started method: u0 = FBP(y)") {
+  const auto op = small_ct();
+  const double norm = eqr::opnorm(op, 50);
+  const eqr::FilteredBackProjection<B> fbp(op.geometry());
+  const Tensor y = eqr::testing::random_tensor<B>(op.range_shape(1), 6);
+  eqr::LearnedModelSpec spec;
+  spec.model = "ordinary";
+  spec.width = 4;
+  spec.iterations = 2;
+  auto cold = eqr::make_learned_model<B>(spec, op, norm);
+  auto warm = eqr::make_learned_model<B>(spec, op, norm, eqr::AnyLinearOperator<B>(fbp));
+  auto& method = dynamic_cast<eqr::LearnedModelOf<eqr::AnyLearnedProximalGradient<B>>&>(*cold).method();
+  eqr::testing::randomise_parameters(method, 2, 0.3);
+  using Warm = eqr::WarmStart<eqr::AnyLearnedProximalGradient<B>, eqr::AnyLinearOperator<B>>;
+  auto& warm_method = dynamic_cast<eqr::LearnedModelOf<Warm>&>(*warm).method();
+  eqr::testing::copy_parameters(method, warm_method);
+  CHECK(B::to_host(warm->reconstruct_unexported(y)) == B::to_host(method.forward(y, fbp.apply(y))));
+  CHECK(B::to_host(warm->reconstruct(y)) == B::to_host(warm->reconstruct_unexported(y)));
+  CHECK(B::to_host(warm->reconstruct(y)) != B::to_host(cold->reconstruct(y)));
 }
 
 TEST_CASE("for every offered group, reconstruction through exported networks equals the training-mode layers") {

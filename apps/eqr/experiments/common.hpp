@@ -15,8 +15,8 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "../cli.hpp"
-#include "../json.hpp"
+#include "support/cli.hpp"
+#include "support/json.hpp"
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/data/datasets.hpp"
 #include "eqr/io/svg_plot.hpp"
@@ -147,6 +147,8 @@ struct ExperimentArgs {
   std::vector<long> train_sizes;     ///< training-set sizes (empty: the variant's)
   std::optional<data::PhantomKind> phantoms;  ///< phantom family of the synthetic images (train-size experiments)
   std::optional<bool> warm_start;    ///< learned methods start from the direct reconstruction (--init direct) or 0
+  std::optional<std::string> group;  ///< the group of the equivariant models (train-size experiments; default C4)
+  std::optional<std::string> backend;  ///< the tensor backend that trains (default cpu)
 };
 
 /// One experiment: its name, what it reproduces, and its entry point.

@@ -1,12 +1,12 @@
 /// @file apps/eqr/experiments/problems.hpp
-/// The inverse problems of the experiments, set up once: low-dose parallel-beam CT (Figures 6 and 7) and
-/// masked Cartesian MRI (Figure 9), each with its noise model and its classical direct reconstruction; the
-/// schedule of a training run; and the evaluation of a reconstruction function on a test set.
+/// The inverse problems of the tool and the experiments, set up once: low-dose parallel-beam CT (Figures 6
+/// and 7), masked Cartesian MRI (Figure 9) and denoising, each with its noise model and its classical direct
+/// reconstruction; how to build its operator and direct reconstruction on any tensor backend; the schedule
+/// of a training run; and the evaluation of a reconstruction function on a test set.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -14,18 +14,16 @@
 #include <vector>
 
 #include "common.hpp"
-#include "eqr/algorithms/learned_prox_network.hpp"
-#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
-#include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/datasets.hpp"
-#include "eqr/groups/groups.hpp"
 #include "eqr/io/report.hpp"
+#include "eqr/operators/algebra.hpp"
+#include "eqr/operators/any_operator.hpp"
 #include "eqr/operators/fbp.hpp"
+#include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
 #include "eqr/operators/noise.hpp"
-#include "eqr/operators/any_operator.hpp"
 #include "eqr/operators/radon.hpp"
 
 namespace eqr::experiments {
@@ -34,22 +32,53 @@ namespace eqr::experiments {
 /// with its transpose, so it can also start a learned method (`WarmStart`, algorithms/warm_start.hpp).
 using DirectReconstruction = AnyLinearOperator<FB>;
 
-/// One inverse problem of a train-size experiment: the operator, the noise model and the classical
-/// direct reconstruction (FBP or zero-filling).
-template <class Op>
-struct TrainSizeProblem {
-  std::string experiment;      ///< "train-size-ct" / "train-size-mri"
+/// What a problem's operator is, so that it can be built on any backend: CT (a parallel-beam geometry and the
+/// FBP filter of its direct reconstruction), MRI (a column mask of the centred k-space), denoising.
+struct ProblemGeometry {
+  std::string kind = "ct";  ///< ct | mri | denoise
+  std::size_t size = 32;    ///< n (n×n images)
+  ParallelBeamGeometry beam;                    ///< CT
+  FbpFilter filter = FbpFilter::hann;           ///< CT: the direct reconstruction's filter
+  double frequency_scaling = 1.0;               ///< CT: and its frequency scaling
+  std::vector<double> mask;                     ///< MRI: the column mask
+
+  /// The forward operator A on backend B.
+  template <class B>
+  [[nodiscard]] AnyLinearOperator<B> forward() const {
+    if (kind == "ct") return Radon<B>(beam);
+    if (kind == "mri") return MaskedFourier<B>(size, mask);
+    return Identity<B>(size, size, 1);
+  }
+  /// The direct reconstruction W on backend B: FBP, the zero-filled inverse DFT (Aᵀ), or the identity.
+  template <class B>
+  [[nodiscard]] AnyLinearOperator<B> direct() const {
+    if (kind == "ct") return FilteredBackProjection<B>(beam, filter, frequency_scaling);
+    if (kind == "mri") return adjoint(MaskedFourier<B>(size, mask));
+    return Identity<B>(size, size, 1);
+  }
+};
+
+/// One inverse problem of the tool and the experiments: the operator, the noise model and the classical
+/// direct reconstruction (FBP or zero-filling), on the CPU backend where the data are made and the
+/// baselines run, and its geometry, from which a learned method builds them on its own backend.
+struct InverseProblem {
+  std::string experiment;      ///< "train-size-ct", "train" …
   std::string description;     ///< one paragraph for the report, naming the phantom family (`phantom_phrase`)
-  Op op;
+  ProblemGeometry geometry;
+  AnyLinearOperator<FB> op;    ///< A = geometry.forward<FB>()
   std::function<Tensor(const Tensor&, std::uint64_t)> noise;  ///< noisy data from A u and a seed
-  DirectReconstruction direct;                                 ///< FBP / zero-filled reconstruction
-  std::string direct_name;     ///< "fbp" / "zero-filled"
+  std::string direct_name;     ///< "fbp" / "zero-filled" / "noisy"
   data::PhantomKind phantoms = data::PhantomKind::oriented;
-  std::size_t size = 32;
-  /// Settings of the direct reconstruction to choose from on the validation images (empty: `direct` as it is).
-  std::vector<std::pair<std::string, DirectReconstruction>> direct_variants;
+  /// Settings of the direct reconstruction to choose from on the validation images (their geometries differ
+  /// only in the filter); the first is used where no validation set chooses.
+  std::vector<std::pair<std::string, ProblemGeometry>> direct_variants;
   /// Numeric settings of the problem recorded in results.json's config (e.g. mu, photons, sigma).
   std::vector<std::pair<std::string, double>> settings;
+
+  /// The image size n.
+  [[nodiscard]] std::size_t size() const { return geometry.size; }
+  /// The direct reconstruction of the problem's geometry on the CPU backend.
+  [[nodiscard]] DirectReconstruction direct() const { return geometry.direct<FB>(); }
 };
 
 /// The schedule of a train-size run.
@@ -114,52 +143,61 @@ ResultEntry evaluate(const std::string& model, const std::string& group, long tr
 /// μ·∫u ≈ 4–7 (≈ 10–180 photons), the paper's regime. (Before: μ = 2.5, ~3000 photons.)
 inline constexpr double ct_default_mu = 12.0;
 
-/// CT: 50 angles in [0, π) on an n×n image spanning one unit of length (pixel size and detector spacing 1/n),
-/// Poisson noise with the paper's N_in = 10⁴ photons, post-log data y = −log(max(n/N_in, η))/μ. μ converts our
-/// line integrals (image widths × phantom intensity) into attenuation; it sets how many photons survive the
-/// thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter and frequency scaling
-/// are chosen on the validation images among `direct_variants` (a tuned baseline, as TV's λ is).
-inline TrainSizeProblem<Radon<FB>> ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
-                                                 double photons = 1e4,
-                                                 data::PhantomKind phantoms = data::PhantomKind::oriented) {
-  const auto geometry = parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
+/// The CT geometry of the experiments: 50 angles in [0, π) on an n×n image spanning one unit of length
+/// (pixel size and detector spacing 1/n).
+inline ParallelBeamGeometry ct_geometry(std::size_t n) {
+  return parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
+}
+
+/// CT: `ct_geometry`, Poisson noise with the paper's N_in = 10⁴ photons, post-log data y = −log(max(n/N_in,
+/// η))/μ. μ converts our line integrals (image widths × phantom intensity) into attenuation; it sets how many
+/// photons survive the thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter
+/// and frequency scaling are chosen on the validation images among `direct_variants` (a tuned baseline, as
+/// TV's λ is); Hann at full bandwidth where nothing chooses.
+inline InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
+                                 double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented) {
   CtPoissonNoise noise_model;
   noise_model.photons = photons;
   noise_model.mu = mu;
   noise_model.validate();
+  ProblemGeometry geometry;
+  geometry.kind = "ct";
+  geometry.size = n;
+  geometry.beam = ct_geometry(n);
   const std::vector<std::tuple<FbpFilter, const char*, double>> filters{
-      {FbpFilter::ram_lak, "ram-lak", 1.0},  {FbpFilter::shepp_logan, "shepp-logan", 1.0}, {FbpFilter::hann, "hann", 1.0},
-      {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},              {FbpFilter::hann, "hann", 0.45}};
-  std::vector<std::pair<std::string, DirectReconstruction>> variants;
+      {FbpFilter::hann, "hann", 1.0},        {FbpFilter::ram_lak, "ram-lak", 1.0}, {FbpFilter::shepp_logan, "shepp-logan", 1.0},
+      {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},       {FbpFilter::hann, "hann", 0.45}};
+  std::vector<std::pair<std::string, ProblemGeometry>> variants;
   for (const auto& [filter, name, scaling] : filters) {
-    variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2),
-                        DirectReconstruction(FilteredBackProjection<FB>(geometry, filter, scaling))});
+    ProblemGeometry g = geometry;
+    g.filter = filter;
+    g.frequency_scaling = scaling;
+    variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2), g});
   }
-  const DirectReconstruction hann = variants[2].second;  // Hann at full bandwidth where no validation set chooses
-  TrainSizeProblem<Radon<FB>> p{
-      experiment,
-      "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
-          ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
-          " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
-          " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
-          "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
-      Radon<FB>(geometry),
-      [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
-      hann,
-      "fbp",
-      phantoms,
-      n,
-      std::move(variants),
-      {}};
-  p.settings = {{"mu", mu}, {"photons", photons}, {"angles", 50.0}};
-  return p;
+  return {experiment,
+          "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
+              ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
+              " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
+              " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
+              "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
+          geometry,
+          geometry.forward<FB>(),
+          [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
+          "fbp",
+          phantoms,
+          std::move(variants),
+          {{"mu", mu}, {"photons", photons}, {"angles", 50.0}}};
 }
 
 /// MRI: fastMRI's random column mask (acceleration 5, 8 % centre: ~20 % of k-space), complex white Gaussian
 /// noise σ per real and imaginary part, zero-filled inverse DFT.
-inline TrainSizeProblem<MaskedFourier<FB>> mri_problem(std::size_t n, double sigma, const std::string& experiment,
-                                                          data::PhantomKind phantoms = data::PhantomKind::oriented) {
-  const auto mask = random_line_mask<float>(n, 5.0, 0.08, 1234);
+inline InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment,
+                                  data::PhantomKind phantoms = data::PhantomKind::oriented) {
+  const auto mask = random_line_mask<double>(n, 5.0, 0.08, 1234);
+  ProblemGeometry geometry;
+  geometry.kind = "mri";
+  geometry.size = n;
+  geometry.mask.assign(mask.begin(), mask.end());
   const MaskedFourier<FB> op(n, mask);
   return {experiment,
           "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
@@ -167,14 +205,23 @@ inline TrainSizeProblem<MaskedFourier<FB>> mri_problem(std::size_t n, double sig
               io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, phantoms) +
               " as complex images (two channels, imaginary part 0). "
               "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
+          geometry,
           op,
           [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
-          DirectReconstruction(adjoint(op)),
           "zero-filled",
           phantoms,
-          n,
           {},
           {{"sigma", sigma}, {"sampling_fraction", op.sampling_fraction()}}};
+}
+
+/// Denoising: identity operator, Gaussian noise σ = 0.1, the noisy image as direct reconstruction.
+inline InverseProblem denoise_problem(std::size_t n) {
+  ProblemGeometry geometry;
+  geometry.kind = "denoise";
+  geometry.size = n;
+  return {"denoise", "Denoising: y = u + N(0, 0.1²).", geometry, geometry.forward<FB>(),
+          [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); }, "noisy", data::PhantomKind::oriented,
+          {}, {{"sigma", 0.1}}};
 }
 
 }  // namespace eqr::experiments

@@ -1,6 +1,7 @@
 /// @file apps/eqr/experiments/train_size.hpp
-/// The training-set-size experiments (the paper's Figures 7 and 9): ordinary and C4-equivariant learned
-/// proximal gradient methods trained on nested synthetic training sets of several sizes, evaluated with
+/// The training-set-size experiments (the paper's Figures 7 and 9): ordinary and G-equivariant learned
+/// proximal gradient methods (C4 by default, `--group`) trained on nested synthetic training sets of several
+/// sizes on the backend of `--backend`, evaluated with
 /// the classical baselines (FBP or zero-filling, and TV) on an upright and an analytically rotated test set
 /// that differ only in orientation (DESIGN.md §4). Shared by `train-size-ct` and `train-size-mri`.
 #pragma once
@@ -18,32 +19,29 @@
 #include <vector>
 
 #include "common.hpp"
-#include "learned_model.hpp"
+#include "models/model.hpp"
 #include "problems.hpp"
-#include "eqr/algorithms/learned_prox_network.hpp"
-#include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/training.hpp"
-#include "eqr/algorithms/warm_start.hpp"
 #include "eqr/backends/cpu/threads.hpp"
-#include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/datasets.hpp"
-#include "eqr/groups/groups.hpp"
 #include "eqr/io/report.hpp"
 #include "eqr/io/report_panel.hpp"
 
 namespace eqr::experiments {
 
-/// Runs a train-size experiment with C = image channels (1 CT, 2 MRI), memory 5, and `Fields` regular C4
-/// fields (ordinary width 4·Fields) in every prox network; writes the report into args.out.
-template <int C, int Fields, class Op>
-int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& problem, const TrainSizeSchedule& plan) {
+/// Runs a train-size experiment with memory 5 and prox networks of `width` channels (the equivariant ones:
+/// width/|G| regular fields of the group `args.group`, C4 by default); writes the report into args.out.
+inline int run_train_size(const ExperimentArgs& args, const InverseProblem& problem, const TrainSizeSchedule& plan,
+                          long width) {
   constexpr int memory = 5;
+  const std::string group = args.group.value_or("C4");
+  const std::string backend = args.backend.value_or("cpu");
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
   std::filesystem::create_directories(args.out);
   const std::uint64_t seed = static_cast<std::uint64_t>(args.seed);
-  data::SyntheticSpec spec{problem.phantoms, problem.size, data::Split::train, 0, seed, false, 2};
+  data::SyntheticSpec spec{problem.phantoms, problem.size(), data::Split::train, 0, seed, false, 2};
   const auto make = [&](data::Split split, long count, bool rotated) {
     auto s = spec;
     s.split = split;
@@ -58,7 +56,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   const auto test_up = make(data::Split::test, plan.test_images, false);
   const auto test_rot = make(data::Split::test, plan.test_images, true);
   const double op_norm = opnorm(problem.op, 100);
-  std::cerr << problem.experiment << ": " << problem.size << "x" << problem.size << " " << data::name(problem.phantoms)
+  std::cerr << problem.experiment << ": " << problem.size() << "x" << problem.size() << " " << data::name(problem.phantoms)
             << " images, ||A|| = " << op_norm
             << ", sizes";
   for (long s : plan.sizes) std::cerr << " " << s;
@@ -67,17 +65,18 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   std::vector<ResultEntry> entries;
   std::vector<Tensor> direct_up, direct_rot, tv_up, tv_rot;
   // Classical baselines (independent of the training size; train_size 0 in results.json).
-  DirectReconstruction direct = problem.direct;
+  ProblemGeometry direct_geometry = problem.geometry;
   std::string direct_setting;
   double best_direct = -1e9;
-  for (const auto& [name, f] : problem.direct_variants) {
-    const double p = detail::evaluate(problem.direct_name, "", 0, "validation", val, f).mean_psnr();
+  for (const auto& [name, g] : problem.direct_variants) {
+    const double p = detail::evaluate(problem.direct_name, "", 0, "validation", val, g.template direct<FB>()).mean_psnr();
     if (p > best_direct) {
       best_direct = p;
-      direct = f;
+      direct_geometry = g;
       direct_setting = name;
     }
   }
+  const DirectReconstruction direct = direct_geometry.direct<FB>();
   entries.push_back(detail::evaluate(problem.direct_name, "", 0, "upright", test_up, direct, &direct_up));
   entries.push_back(detail::evaluate(problem.direct_name, "", 0, "rotated", test_rot, direct, &direct_rot));
   double best_lambda = plan.tv_lambdas.front(), best_psnr = -1e9;
@@ -98,7 +97,6 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
   std::cerr << "baselines done (TV lambda " << best_lambda << ", " << eqr::io::format_fixed(seconds_since(start), 0)
             << " s)\n";
 
-  const auto options = LearnedProximalGradientOptions().iterations(plan.iterations).memory(memory);
   constexpr long validations = 20;  // per training run
   std::vector<std::pair<long, std::array<Tensor, 4>>> examples;  // per size: ord up, ord rot, equi up, equi rot
   for (long size : plan.sizes) {
@@ -112,51 +110,40 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
     // The model evaluated is the one of the lowest validation loss over both phases (validations every 5 % of
     // the steps): model selection on the validation images, as for the baselines' λ and filter. With
     // plan.warm_start the method starts from u₀ = direct(y) (WarmStart), in training and in evaluation.
-    const auto train_and_test = [&](auto lpg, const std::string& name, const std::string& group, std::size_t slot) {
+    const auto train_and_test = [&](const std::string& name, std::size_t slot) {
+      const std::string label = name == "ordinary" ? "C1" : group;
       std::cerr << "training " << (name == "ordinary" ? name : group + "-" + name) << " LPG on " << size << " image(s)\n";
+      RunConfig c;
+      c.problem = problem.geometry.kind;
+      c.size = static_cast<long>(problem.size());
+      c.seed = args.seed;
+      c.operator_norm = op_norm;
+      c.warm_start = plan.warm_start;
+      c.spec.model = name;
+      c.spec.group = group;
+      c.spec.width = width;
+      c.spec.iterations = plan.iterations;
+      c.spec.memory = memory;
+      c.spec.seed = seed;
+      const std::unique_ptr<Model> model = make_model(backend, c, problem, direct_geometry);
       const long first = std::clamp(static_cast<long>(std::lround(plan.lr_drop_at * static_cast<double>(plan.steps))), 1L, plan.steps);
       const auto options = [&](long steps, double lr) {
         return TrainingOptions().steps(steps).lr(lr).clip_grad_norm(1.0).seed(seed + static_cast<std::uint64_t>(size))
             .validate_every(std::max(1L, plan.steps / validations)).keep_best(true)
             .run_dir(args.out / "runs" / (name + "-" + std::to_string(size)));
       };
-      const auto fit = [&](auto& model) {
-        auto trained = eqr::train(model, train_set, val, options(first, plan.lr));
-        if (first < plan.steps) trained = eqr::train(model, train_set, val, options(plan.steps, plan.lr / 10).resume(true));
-        std::cerr << "kept the parameters of step " << trained.best_step << " (lowest validation loss)\n";
-      };
+      auto trained = model->train(train_set, val, options(first, plan.lr));
+      if (first < plan.steps) trained = model->train(train_set, val, options(plan.steps, plan.lr / 10).resume(true));
+      std::cerr << "kept the parameters of step " << trained.best_step << " (lowest validation loss)\n";
       std::vector<Tensor> up, rot;
-      const auto test = [&](const auto& model) {
-        const auto reconstruct = [&](const Tensor& y) { return model.forward(y); };
-        entries.push_back(detail::evaluate(name, group, size, "upright", test_up, reconstruct, &up));
-        entries.push_back(detail::evaluate(name, group, size, "rotated", test_rot, reconstruct, &rot));
-      };
-      if (plan.warm_start) {
-        WarmStart warm(std::move(lpg), direct);
-        fit(warm);
-        test(WarmStart(export_method(warm.method()), direct));
-      } else {
-        fit(lpg);
-        test(export_method(lpg));
-      }
+      const auto reconstruct = [&](const Tensor& y) { return model->reconstruct(y); };
+      entries.push_back(detail::evaluate(name, label, size, "upright", test_up, reconstruct, &up));
+      entries.push_back(detail::evaluate(name, label, size, "rotated", test_rot, reconstruct, &rot));
       ex[slot] = up[0];
       ex[slot + 1] = rot[0];
     };
-    {
-      std::vector<OrdinaryProx<FB>> nets;
-      for (int i = 0; i < plan.iterations; ++i)
-        nets.push_back(make_ordinary_prox<FB>(2 * C + memory, C + memory, 4 * Fields, 100 * static_cast<std::uint64_t>(i) + seed));
-      LearnedProximalGradient<FB, Op, OrdinaryProx<FB>> lpg(problem.op, op_norm, C, std::move(nets), options);
-      train_and_test(std::move(lpg), "ordinary", "C1", 0);
-    }
-    {
-      using Net = EquivariantProx<C4, 2 * C + memory, Fields, C + memory, FB>;
-      std::vector<Net> nets;
-      for (int i = 0; i < plan.iterations; ++i)
-        nets.push_back(make_equivariant_prox<C4, 2 * C + memory, Fields, C + memory, FB>(100 * static_cast<std::uint64_t>(i) + seed));
-      LearnedProximalGradient<FB, Op, Net> lpg(problem.op, op_norm, C, std::move(nets), options);
-      train_and_test(std::move(lpg), "equivariant", "C4", 2);
-    }
+    train_and_test("ordinary", 0);
+    train_and_test("equivariant", 2);
     examples.emplace_back(size, ex);
     std::cerr << "size " << size << ": ordinary " << eqr::io::format_fixed(mean_psnr_of(entries, "ordinary", "rotated", size), 2)
               << " dB rotated, equivariant " << eqr::io::format_fixed(mean_psnr_of(entries, "equivariant", "rotated", size), 2)
@@ -196,12 +183,12 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
     std::vector<eqr::io::PanelTile> tiles{
         {truth_up, {"TRUTH", "UPRIGHT"}, window}, tile(problem.direct_name, direct_up[0], test_up.pairs[0].target),
         tile("TV", tv_up[0], test_up.pairs[0].target), tile("ORDINARY", ex[0], test_up.pairs[0].target),
-        tile("EQUIVARIANT C4", ex[2], test_up.pairs[0].target),
+        tile("EQUIVARIANT " + group, ex[2], test_up.pairs[0].target),
         {truth_rot, {"TRUTH", "ROTATED"}, window}, tile(problem.direct_name, direct_rot[0], test_rot.pairs[0].target),
         tile("TV", tv_rot[0], test_rot.pairs[0].target), tile("ORDINARY", ex[1], test_rot.pairs[0].target),
-        tile("EQUIVARIANT C4", ex[3], test_rot.pairs[0].target)};
+        tile("EQUIVARIANT " + group, ex[3], test_rot.pairs[0].target)};
     const std::string file = "panel_train" + std::to_string(size) + ".png";
-    eqr::io::save_panel(args.out / file, tiles, {5, problem.size <= 64 ? 3u : 2u, 1, 6});
+    eqr::io::save_panel(args.out / file, tiles, {5, problem.size() <= 64 ? 3u : 2u, 1, 6});
     panel_files.push_back(file);
   }
   std::vector<eqr::io::Series> series;
@@ -231,10 +218,11 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                                                        " training image(s)", "", "PSNR [dB]", false, 640, 400}));
 
   cli::JsonObject config;
-  config.add("quick", args.quick).add("size", static_cast<long>(problem.size)).add("phantoms", data::name(problem.phantoms))
+  config.add("quick", args.quick).add("size", static_cast<long>(problem.size())).add("phantoms", data::name(problem.phantoms))
       .add("steps", plan.steps).add("lr", plan.lr).add("lr_drop_at", plan.lr_drop_at).add("clip_grad_norm", 1.0).add("iterations", plan.iterations)
       .add("init", std::string(plan.warm_start ? "direct" : "zero"))
-      .add("memory", memory).add("width", 4 * Fields).add("c4_regular_fields", Fields).add("test_images", plan.test_images)
+      .add("memory", memory).add("width", width).add("group", group).add("regular_fields", width / eqr::group_order(group))
+      .add("backend", backend).add("test_images", plan.test_images)
       .add("operator_norm", op_norm).add("tv_lambda", best_lambda).add("tv_iterations", plan.tv_iterations)
       .add("direct_setting", direct_setting).add("validation_images", plan.validation_images)
       .add("validations_per_run", validations).add("model_selection", std::string("lowest validation loss"))
@@ -278,8 +266,9 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                                 : std::string("u0 = 0")) +
                ", operator normalised by ||A|| = " +
                eqr::io::format_fixed(op_norm, 4) + " (power method). Prox: K_project ∘ (id + φ∘K_intermediate) ∘ φ ∘ K_lift, "
-               "3×3, replicate padding, width " + std::to_string(4 * Fields) + " (C4: " + std::to_string(Fields) +
-               " regular fields). Adam lr " + eqr::io::format_fixed(plan.lr, 4) +
+               "3×3, replicate padding, width " + std::to_string(width) + " (" + group + ": " +
+               std::to_string(width / eqr::group_order(group)) + " regular fields), trained on the " + backend +
+               " backend. Adam lr " + eqr::io::format_fixed(plan.lr, 4) +
                (plan.lr_drop_at < 1 ? " (÷10 after " + eqr::io::format_fixed(100 * plan.lr_drop_at, 0) + "% of the steps)" : std::string()) +
                ", batch 1, ½·MSE, clipping 1.0, " +
                std::to_string(plan.steps) + " steps per model; each model is evaluated with the parameters of its "
@@ -294,6 +283,7 @@ int run_train_size(const ExperimentArgs& args, const TrainSizeProblem<Op>& probl
                std::to_string(cpu::max_threads()) + " threads).")
       .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : "") +
             (args.phantoms ? " --phantoms " + data::name(*args.phantoms) : std::string()) +
+            (args.group ? " --group " + *args.group : std::string()) + (args.backend ? " --backend " + *args.backend : std::string()) +
             (args.warm_start ? std::string(" --init ") + (*args.warm_start ? "direct" : "zero") : std::string()));
   md.save(args.out / "index.md");
   std::cout << problem.experiment << ": done in " << eqr::io::format_fixed(seconds, 0) << " s; report: "

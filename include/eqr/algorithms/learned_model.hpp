@@ -20,10 +20,12 @@
 #include <vector>
 
 #include "eqr/algorithms/learned_factories.hpp"
+#include "eqr/algorithms/learned_model_spec.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"
 #include "eqr/algorithms/training.hpp"
+#include "eqr/algorithms/warm_start.hpp"
 #include "eqr/backends/training.hpp"
 #include "eqr/config.hpp"
 #include "eqr/groups/catalog.hpp"
@@ -34,37 +36,6 @@
 #include "eqr/operators/any_operator.hpp"
 
 namespace eqr {
-
-/// The architecture of a learned reconstruction, chosen at run time.
-struct LearnedModelSpec {
-  std::string method = "lpg";         ///< lpg (learned proximal gradient) | lpd (learned primal-dual)
-  std::string model = "equivariant";  ///< equivariant | ordinary
-  std::string group = "C4";           ///< a group of `offered_groups` (equivariant models)
-  long width = 24;                    ///< hidden channels; equivariant: a multiple of |G| (width/|G| regular fields)
-  int iterations = 4;                 ///< unrolled iterations
-  int memory = 5;                     ///< LPG's memory channels; LPD's primal and dual memory groups
-  std::uint64_t seed = 0;             ///< the first network seed (`iteration_seed`)
-  BasisSolver basis = BasisSolver::harmonic;
-
-  /// Throws value_error naming the first unsupported setting.
-  void validate() const {
-    EQR_EXPECTS(method == "lpg" || method == "lpd", value_error, "method: expected lpg or lpd, found '", method, "'");
-    EQR_EXPECTS(model == "equivariant" || model == "ordinary", value_error,
-                "model: expected equivariant or ordinary, found '", model, "'");
-    EQR_EXPECTS(iterations >= 1 && iterations <= 64, value_error, "iterations: expected 1..64, found ", iterations);
-    EQR_EXPECTS(memory >= (method == "lpd" ? 1 : 0) && memory <= 64, value_error, "memory: expected ",
-                method == "lpd" ? 1 : 0, "..64 for ", method, ", found ", memory);
-    EQR_EXPECTS(width >= 1 && width <= 1024, value_error, "width: expected 1..1024, found ", width);
-    if (model == "ordinary") return;
-    const int order = visit_group(group, []<FiniteGroup G>() { return G::order(); });
-    EQR_EXPECTS(width % order == 0, value_error, "width: expected a multiple of |", group, "| = ", order,
-                " (width/|G| regular fields), found ", width);
-  }
-  /// The number of regular hidden fields of an equivariant model: width/|G|.
-  [[nodiscard]] int fields() const {
-    return static_cast<int>(width) / visit_group(group, []<FiniteGroup G>() { return G::order(); });
-  }
-};
 
 /// A learned reconstruction of any architecture on backend B (see the file comment).
 template <TrainingBackend B>
@@ -136,13 +107,28 @@ AnyLayer<B> spec_network(const LearnedModelSpec& spec, std::size_t in, std::size
 }
 }  // namespace detail
 
+namespace detail {
+/// A method as a LearnedModel, started from 0 or, with `initial`, from u₀ = W y (`WarmStart`).
+template <Layer Method>
+std::unique_ptr<LearnedModel<typename Method::backend>> as_model(
+    Method method, std::optional<AnyLinearOperator<typename Method::backend>> initial) {
+  using B = typename Method::backend;
+  if (!initial) return std::make_unique<LearnedModelOf<Method>>(std::move(method));
+  using Warm = WarmStart<Method, AnyLinearOperator<B>>;
+  return std::make_unique<LearnedModelOf<Warm>>(Warm(std::move(method), std::move(*initial)));
+}
+}  // namespace detail
+
 /// The learned method of `spec` with fresh (seeded) parameters over the operator `op`, normalised by
 /// ‖A‖ = `operator_norm`: LPG with networks [u, ∇E(u), s] → [u, s], or LPD with primal networks of the spec's
 /// kind and ordinary dual networks of the same width (zero padding, the measurement space). The image and
-/// measurement channels come from the operator. Throws value_error for an unsupported spec.
+/// measurement channels come from the operator. With `initial` (a linear map W from measurements to images,
+/// e.g. FBP), the method starts from u₀ = W y instead of 0 (`WarmStart`). Throws value_error for an
+/// unsupported spec.
 template <TrainingBackend B>
-[[nodiscard]] std::unique_ptr<LearnedModel<B>> make_learned_model(const LearnedModelSpec& spec, AnyLinearOperator<B> op,
-                                                                  double operator_norm) {
+[[nodiscard]] std::unique_ptr<LearnedModel<B>> make_learned_model(
+    const LearnedModelSpec& spec, AnyLinearOperator<B> op, double operator_norm,
+    std::optional<AnyLinearOperator<B>> initial = std::nullopt) {
   spec.validate();
   const std::size_t c = op.domain_shape(1).c, cy = op.range_shape(1).c, m = static_cast<std::size_t>(spec.memory);
   const auto width = static_cast<std::size_t>(spec.width);
@@ -155,14 +141,15 @@ template <TrainingBackend B>
       primal.push_back(detail::spec_network<B>(spec, (m + 1) * c, m * c, iteration_seed(spec.seed, i)));
       dual.push_back(make_lpd_dual_ordinary<B>((m + 2) * cy, m * cy, width, iteration_seed(spec.seed, i) + 3));
     }
-    return std::make_unique<LearnedModelOf<AnyLearnedPrimalDual<B>>>(
-        AnyLearnedPrimalDual<B>(std::move(op), operator_norm, c, cy, std::move(primal), std::move(dual), options));
+    return detail::as_model(
+        AnyLearnedPrimalDual<B>(std::move(op), operator_norm, c, cy, std::move(primal), std::move(dual), options),
+        std::move(initial));
   }
   const auto options = LearnedProximalGradientOptions().iterations(spec.iterations).memory(spec.memory);
   auto method = make_learned_proximal_gradient<B>(std::move(op), operator_norm, c, options, [&](std::size_t i) {
     return detail::spec_network<B>(spec, 2 * c + m, c + m, iteration_seed(spec.seed, i));
   });
-  return std::make_unique<LearnedModelOf<AnyLearnedProximalGradient<B>>>(std::move(method));
+  return detail::as_model(std::move(method), std::move(initial));
 }
 
 }  // namespace eqr

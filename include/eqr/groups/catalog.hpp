@@ -75,6 +75,12 @@ decltype(auto) visit_group(std::string_view name, F&& f) {
   }(List{});
 }
 
+/// The order |G| of the group of this name; value_error naming the offered groups for any other name.
+template <class List = offered_groups>
+[[nodiscard]] int group_order(std::string_view name) {
+  return visit_group<List>(name, []<FiniteGroup G>() { return G::order(); });
+}
+
 /// Whether the list has a group of this name.
 template <class List = offered_groups>
 [[nodiscard]] bool offers_group(std::string_view name) {
