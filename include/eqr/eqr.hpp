@@ -31,6 +31,7 @@
 #include "eqr/io/report.hpp"
 #include "eqr/io/report_panel.hpp"
 #include "eqr/io/svg_plot.hpp"
+#include "eqr/io/training_log.hpp"
 #include "eqr/metrics/equivariance.hpp"
 #include "eqr/metrics/psnr.hpp"
 #include "eqr/metrics/ssim.hpp"
@@ -38,6 +39,7 @@
 
 // Reconstruction algorithms: classical and learned.
 #include "eqr/algorithms/learned_factories.hpp"
+#include "eqr/algorithms/learned_model.hpp"
 #include "eqr/algorithms/learned_primal_dual.hpp"
 #include "eqr/algorithms/learned_prox_network.hpp"
 #include "eqr/algorithms/learned_proximal_gradient.hpp"

@@ -14,7 +14,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/data/phantoms.hpp"
-#include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 
 using namespace eqr;
 using namespace eqr::data;

@@ -9,6 +9,7 @@
 #include <xtensor/xview.hpp>
 
 #include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 #include "eqr/core/random.hpp"
 
 using namespace eqr;

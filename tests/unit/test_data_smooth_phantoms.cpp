@@ -16,7 +16,7 @@
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/data/datasets.hpp"
-#include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 #include "eqr/operators/image_operators.hpp"
 
 using namespace eqr;

@@ -9,7 +9,7 @@
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/cpu/cpu_backend.hpp"
 #include "eqr/data/datasets.hpp"
-#include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/noise.hpp"
 
@@ -64,7 +64,7 @@ TEST_CASE("analytic rotation: a quarter turn of every phantom family is exactly 
     CAPTURE(eqr::data::name(kind));
     const auto up = eqr::data::phantom<double>(kind, 20, 5);
     const auto turned = eqr::data::phantom<double>(kind, 20, 5, std::numbers::pi / 2);
-    const auto expected = eqr::data::rot90(up);
+    const auto expected = eqr::rot90(up);
     double err = 0;
     for (std::size_t i = 0; i < up.size(); ++i) err = std::max(err, std::abs(turned.flat(i) - expected.flat(i)));
     CHECK(err < 1e-12);

@@ -149,7 +149,7 @@ TEST_CASE("an equivariant model is exactly rot90-equivariant for denoising; an o
 
 TEST_CASE("a learned model trains, and a checkpoint reloads the same model into a fresh one") {
   const eqr::Identity<B> op(8, 8);
-  eqr::PairList<B> pairs;
+  eqr::nn::PairList<B> pairs;
   for (std::uint64_t k = 0; k < 3; ++k) {
     const Tensor t = eqr::testing::random_tensor<B>(op.domain_shape(1), 30 + k);
     pairs.pairs.push_back({B::add(t, eqr::testing::random_tensor<B>(op.domain_shape(1), 40 + k)), t});

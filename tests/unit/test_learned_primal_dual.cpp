@@ -480,7 +480,7 @@ TEST_CASE("CT with an even number of angles: the measured equivariance error of 
 TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") {
   constexpr std::size_t n = 8;
   const eqr::Radon<Cpu<float>> radon(eqr::parallel_beam(n, 6));
-  eqr::PairList<FB> train;
+  eqr::nn::PairList<FB> train;
   for (std::uint64_t s = 0; s < 4; ++s) {
     const auto img = eqr::data::random_ellipse_phantom<float>(n, 100 + s);
     const auto u = FB::from_host({1, 1, n, n}, std::span<const float>(img.data(), img.size()));
@@ -490,7 +490,7 @@ TEST_CASE("a short training run of an ordinary LPD on tiny CT lowers the loss") 
   auto model = eqr::make_learned_primal_dual_ordinary<FB>(radon, eqr::opnorm(radon, 50), 1, 1,
                                                           options, 8, 7);
   const double before = eqr::mean_loss(model, train);
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> none;
   const TempDir dir("eqr_lpd_train");
   const auto& run_dir = dir.path;
   const auto result = eqr::train(

@@ -8,7 +8,7 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/metrics/equivariance.hpp"
 #include "eqr/metrics/psnr.hpp"
@@ -92,14 +92,14 @@ TEST_CASE("equivariance error: zero for equivariant maps, exact values for a shi
   };
   xt::xtensor<double, 2> dot = xt::zeros<double>({5, 5});
   dot(1, 3) = 1.0;
-  const auto quarter = [](const xt::xtensor<double, 2>& y) { return data::transform<C4>(y, C4::element_at(1)); };
+  const auto quarter = [](const xt::xtensor<double, 2>& y) { return eqr::transform<C4>(y, C4::element_at(1)); };
   CHECK(equivariance_error(shift, quarter, dot) == doctest::Approx(std::sqrt(2.0)));
   CHECK(equivariance_error(shift, [](const auto& y) { return y; }, dot) == 0.0);
   CHECK(grid_equivariance_error<C4>(shift, dot) == doctest::Approx(std::sqrt(2.0)));
   // Separate input and output actions: a transpose maps rot90 of the input to rot90⁻¹ of the output.
   const auto transpose = [](const xt::xtensor<double, 2>& y) { return xt::xtensor<double, 2>(xt::transpose(y)); };
   const auto inverse_quarter = [](const xt::xtensor<double, 2>& y) {
-    return data::transform<C4>(y, C4::element_at(3));
+    return eqr::transform<C4>(y, C4::element_at(3));
   };
   CHECK(equivariance_error(transpose, quarter, inverse_quarter, x) < 1e-15);
   CHECK(equivariance_error(transpose, quarter, quarter, x) > 0.1);

@@ -390,8 +390,8 @@ TEST_CASE("eqr::train runs unchanged on the torch backend and follows the CPU ba
   using TB = eqr::libtorch::TorchBackend<double>;
   // Denoising pairs: target a random image, input the target plus noise; 4 pairs, 8 steps, batch 2.
   const Shape4 s{1, 1, 6, 6};
-  eqr::PairList<CB> cpu_pairs;
-  eqr::PairList<TB> torch_pairs;
+  eqr::nn::PairList<CB> cpu_pairs;
+  eqr::nn::PairList<TB> torch_pairs;
   for (std::uint64_t i = 0; i < 4; ++i) {
     const auto target = eqr::testing::random_host<double>(s.numel(), 70 + i);
     auto input = eqr::testing::random_host<double>(s.numel(), 80 + i, 0.2);
@@ -403,8 +403,8 @@ TEST_CASE("eqr::train runs unchanged on the torch backend and follows the CPU ba
   auto tor = eqr::make_equivariant_prox<eqr::C4, 1, 2, 1, TB>(5);
   eqr::testing::copy_parameters(cpu, tor);
   const auto options = eqr::TrainingOptions().steps(8).batch(2).lr(1e-2).seed(3).progress(eqr::Progress::none);
-  const auto rc = eqr::train(cpu, cpu_pairs, eqr::PairList<CB>{}, options);
-  const auto rt = eqr::train(tor, torch_pairs, eqr::PairList<TB>{}, options);
+  const auto rc = eqr::train(cpu, cpu_pairs, eqr::nn::PairList<CB>{}, options);
+  const auto rt = eqr::train(tor, torch_pairs, eqr::nn::PairList<TB>{}, options);
   REQUIRE(rc.log.size() == 8);
   REQUIRE(rt.log.size() == 8);
   for (std::size_t i = 0; i < 8; ++i) {

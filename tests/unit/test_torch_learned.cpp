@@ -204,8 +204,8 @@ TEST_CASE("eqr::train on torch-CPU follows the CPU backend's trajectory (double,
   // Three training pairs: measurements of shifted blobs and random targets.
   const eqr::Shape4 ys{1, 1, kAngles, ct_geometry().detectors}, us{1, 1, kSize, kSize};
   const auto y3 = measurements(3);
-  eqr::PairList<CpuD> cpu_pairs;
-  eqr::PairList<TorchD> dev_pairs;
+  eqr::nn::PairList<CpuD> cpu_pairs;
+  eqr::nn::PairList<TorchD> dev_pairs;
   for (std::size_t b = 0; b < 3; ++b) {
     const std::vector<double> y(y3.begin() + static_cast<std::ptrdiff_t>(b * ys.numel()),
                                 y3.begin() + static_cast<std::ptrdiff_t>((b + 1) * ys.numel()));
@@ -216,8 +216,8 @@ TEST_CASE("eqr::train on torch-CPU follows the CPU backend's trajectory (double,
   constexpr int steps = 6;
   constexpr double lr = 1e-3, adam_eps = 1e-8;  // AdamOptions' default ε
   const auto options = eqr::TrainingOptions().steps(steps).lr(lr).seed(2).progress(eqr::Progress::none);
-  const auto r_cpu = eqr::train(cpu, cpu_pairs, eqr::PairList<CpuD>{}, options);
-  const auto r_dev = eqr::train(dev, dev_pairs, eqr::PairList<TorchD>{}, options);
+  const auto r_cpu = eqr::train(cpu, cpu_pairs, eqr::nn::PairList<CpuD>{}, options);
+  const auto r_dev = eqr::train(dev, dev_pairs, eqr::nn::PairList<TorchD>{}, options);
   REQUIRE(r_cpu.log.size() == steps);
   REQUIRE(r_dev.log.size() == steps);
   double max_grad = 0.0;

@@ -27,9 +27,9 @@ namespace {
 using FB = eqr::cpu::CpuBackend<float>;
 
 /// Toy denoising pairs: smooth random images (sums of a few separable cosines) plus seeded Gaussian noise.
-eqr::PairList<FB> toy_pairs(std::size_t count, std::size_t n, std::uint64_t seed) {
+eqr::nn::PairList<FB> toy_pairs(std::size_t count, std::size_t n, std::uint64_t seed) {
   eqr::Random rng(seed);
-  eqr::PairList<FB> list;
+  eqr::nn::PairList<FB> list;
   for (std::size_t k = 0; k < count; ++k) {
     std::vector<float> clean(n * n), noisy(n * n);
     const double a = rng.uniform() * 3, b = rng.uniform() * 3, p = rng.uniform() * 6;
@@ -55,11 +55,11 @@ using eqr::testing::TempDir;
 
 /// A pair source that raises SIGINT (as Ctrl-C would) when pair `trigger_call`-th is requested.
 struct InterruptingSource {
-  const eqr::PairList<FB>* base;
+  const eqr::nn::PairList<FB>* base;
   mutable int calls = 0;
   int trigger_call;
   std::size_t size() const { return base->size(); }
-  eqr::TrainingPair<FB> pair(std::size_t i) const {
+  eqr::nn::TrainingPair<FB> pair(std::size_t i) const {
     if (++calls == trigger_call) std::raise(SIGINT);
     return base->pair(i);
   }
@@ -90,7 +90,7 @@ TEST_CASE("training lowers the loss of a toy denoiser, and validation is logged"
 TEST_CASE("N steps + resume + N steps equals 2N steps bit for bit, with the log continued") {
   const eqr::cpu::ThreadLimit threads(2);
   const auto train = toy_pairs(5, 8, 3);
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> none;
   TempDir a("eqr_train_a"), b("eqr_train_b");
   auto opts = eqr::TrainingOptions().lr(1e-3).seed(9).progress(eqr::Progress::none).clip_grad_norm(1.0);
 
@@ -131,7 +131,7 @@ TEST_CASE("N steps + resume + N steps equals 2N steps bit for bit, with the log 
 namespace {
 
 /// The lowest validation loss in a log and the step it was measured after.
-std::pair<double, std::int64_t> lowest_validation(const std::vector<eqr::TrainingLogEntry>& log) {
+std::pair<double, std::int64_t> lowest_validation(const std::vector<eqr::io::TrainingLogEntry>& log) {
   std::pair<double, std::int64_t> best{std::numeric_limits<double>::infinity(), 0};
   for (const auto& e : log)
     if (e.val_loss && *e.val_loss < best.first) best = {*e.val_loss, e.step};
@@ -196,7 +196,7 @@ TEST_CASE("resuming with keep_best without best.eqrc is refused, naming the miss
 TEST_CASE("a non-finite loss stops training with a message naming the step and the kept checkpoint") {
   auto train = toy_pairs(1, 6, 4);
   FB::fill(train.pairs[0].target, std::numeric_limits<float>::quiet_NaN());
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> none;
   auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 1);
   CHECK_THROWS_WITH_AS(eqr::train(net, train, none, eqr::TrainingOptions().steps(5).progress(eqr::Progress::none)),
                        doctest::Contains("training stopped at step 1: expected a finite loss, found nan; the last "
@@ -207,7 +207,7 @@ TEST_CASE("a non-finite loss stops training with a message naming the step and t
 TEST_CASE("Ctrl-C (SIGINT) stops training cleanly after the current step and keeps a checkpoint") {
   const auto base = toy_pairs(3, 6, 5);
   const InterruptingSource source{&base, 0, 7};
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> none;
   TempDir dir("eqr_train_int");
   auto net = eqr::make_ordinary_prox<FB>(1, 1, 4, 2);
   const auto r = eqr::train(net, source, none,
@@ -229,7 +229,7 @@ TEST_CASE("invalid training options are rejected with what was expected and foun
                        eqr::value_error);
   CHECK_THROWS_WITH_AS(eqr::train(net, train, train, eqr::TrainingOptions(quiet).resume(true)),
                        doctest::Contains("needs a run directory"), eqr::value_error);
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> none;
   CHECK_THROWS_WITH_AS(eqr::train(net, none, none, quiet), doctest::Contains("at least one training pair"),
                        eqr::value_error);
 }

@@ -20,7 +20,7 @@ using namespace eqr::experiments;
 void evaluate_data(const std::filesystem::path& data, const RunConfig& c, const InverseProblem& problem, std::optional<long> count,
                    bool rotated, const std::function<Tensor(const Tensor&)>& model, std::vector<ResultEntry>& entries) {
   const auto seed = static_cast<std::uint64_t>(c.seed);
-  eqr::PairList<FB> test = load_pairs(data, "test", problem, seed + 2);
+  eqr::nn::PairList<FB> test = load_pairs(data, "test", problem, seed + 2);
   EQR_EXPECTS(!test.pairs.empty(), eqr::io_error, "--data '", data.string(), "': expected test_gt.npy in it, found none");
   if (count) {
     EQR_EXPECTS(*count <= static_cast<long>(test.pairs.size()), eqr::value_error, "--test-size: expected at most ",
@@ -32,7 +32,7 @@ void evaluate_data(const std::filesystem::path& data, const RunConfig& c, const 
   entries.push_back(detail::evaluate(c.spec.model, group, c.train_size, "upright", test, model));
   entries.push_back(detail::evaluate(problem.direct_name, "", 0, "upright", test, direct));
   if (!rotated) return;
-  eqr::PairList<FB> control, turned;
+  eqr::nn::PairList<FB> control, turned;
   for (std::size_t k = 0; k < test.pairs.size(); ++k) {
     const auto truth = plane(test.pairs[k].target);
     const double angle = eqr::data::test_rotation(k, seed);

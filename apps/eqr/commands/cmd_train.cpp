@@ -60,7 +60,7 @@ int run(eqr::cli::Args& args) {
   c.save(out / "model.cfg");  // now with the operator norm
   eqr::data::SyntheticSpec spec{problem.phantoms, problem.size(), eqr::data::Split::train,
                                 static_cast<std::size_t>(train_size), static_cast<std::uint64_t>(c.seed), false, 2};
-  eqr::PairList<FB> train, val;
+  eqr::nn::PairList<FB> train, val;
   if (data) {
     train = load_pairs(*data, "train", problem, static_cast<std::uint64_t>(c.seed));
     EQR_EXPECTS(!train.pairs.empty(), eqr::io_error, "--data '", *data, "': expected train_gt.npy in it, found none");

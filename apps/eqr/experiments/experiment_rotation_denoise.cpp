@@ -12,7 +12,7 @@
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/training.hpp"
 #include "eqr/data/datasets.hpp"
-#include "eqr/data/rotate.hpp"
+#include "eqr/groups/image_action.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/io/report.hpp"
 #include "eqr/io/report_panel.hpp"
@@ -25,8 +25,8 @@ using namespace eqr::experiments;
 /// ‖f(rot90 x) − rot90 f(x)‖ / ‖rot90 f(x)‖ of a trained network.
 template <class Net>
 double rot90_error(const Net& net, const Tensor& x) {
-  const Tensor a = eqr::data::rot90(net.forward(x));
-  const Tensor b = net.forward(eqr::data::rot90(x));
+  const Tensor a = eqr::rot90(net.forward(x));
+  const Tensor b = net.forward(eqr::rot90(x));
   return std::sqrt(FB::squared_norm(FB::subtract(a, b)) / FB::squared_norm(a));
 }
 
@@ -39,8 +39,8 @@ int run_variant(const ExperimentArgs& args, std::size_t n, long steps, double lr
   const Tensor clean = batch_of(eqr::data::phantom<double>(eqr::data::PhantomKind::oriented, n, 7 + seed));
   const Tensor noisy = eqr::gaussian_noise(clean, sigma, 1000 + seed);
   const Tensor fresh = eqr::gaussian_noise(clean, sigma, 2000 + seed);
-  const eqr::PairList<FB> train{{{noisy, clean}}};
-  const eqr::PairList<FB> none;
+  const eqr::nn::PairList<FB> train{{{noisy, clean}}};
+  const eqr::nn::PairList<FB> none;
   const auto options = [&](const std::string& name) {
     return eqr::TrainingOptions().steps(steps).lr(lr).clip_grad_norm(1.0).seed(seed).checkpoint_every(std::max(1L, steps / 4))
         .run_dir(args.out / name);
@@ -62,9 +62,9 @@ int run_variant(const ExperimentArgs& args, std::size_t n, long steps, double lr
     Tensor input, truth;
   };
   const std::vector<Test> tests{{"upright", "", noisy, clean},
-                                {"rotated", "", eqr::data::rot90(noisy), eqr::data::rot90(clean)},
+                                {"rotated", "", eqr::rot90(noisy), eqr::rot90(clean)},
                                 {"upright", "fresh-noise", fresh, clean},
-                                {"rotated", "fresh-noise", eqr::data::rot90(fresh), eqr::data::rot90(clean)}};
+                                {"rotated", "fresh-noise", eqr::rot90(fresh), eqr::rot90(clean)}};
   std::vector<ResultEntry> entries;
   std::vector<Tensor> outputs_ord, outputs_equi;
   for (const auto& t : tests) {

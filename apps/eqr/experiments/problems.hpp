@@ -118,7 +118,7 @@ namespace detail {
 /// Evaluates a reconstruction function on a test set into a result entry.
 template <class F>
 ResultEntry evaluate(const std::string& model, const std::string& group, long train_size, const std::string& test,
-                     const PairList<FB>& set, F&& reconstruct, std::vector<Tensor>* keep = nullptr) {
+                     const nn::PairList<FB>& set, F&& reconstruct, std::vector<Tensor>* keep = nullptr) {
   ResultEntry e{model, group, train_size, test, {}, {}, ""};
   for (const auto& p : set.pairs) {
     Tensor r;

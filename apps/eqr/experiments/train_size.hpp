@@ -100,7 +100,7 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
   constexpr long validations = 20;  // per training run
   std::vector<std::pair<long, std::array<Tensor, 4>>> examples;  // per size: ord up, ord rot, equi up, equi rot
   for (long size : plan.sizes) {
-    PairList<FB> train_set;
+    nn::PairList<FB> train_set;
     train_set.pairs.assign(train_all.pairs.begin(), train_all.pairs.begin() + size);
     std::array<Tensor, 4> ex;
     // Trains one method, exports its filters once (inference with plain convolutions: the same output at an

@@ -26,7 +26,7 @@ class BackendModel final : public Model {
   [[nodiscard]] Tensor reconstruct_unexported(const Tensor& y) const override {
     return to_cpu(model_->reconstruct_unexported(to_backend(y)));
   }
-  TrainingResult train(const PairList<FB>& train_set, const PairList<FB>& val_set, const TrainingOptions& options) override {
+  TrainingResult train(const nn::PairList<FB>& train_set, const nn::PairList<FB>& val_set, const TrainingOptions& options) override {
     return model_->train(on_backend(train_set), on_backend(val_set), options);
   }
   void load(const std::filesystem::path& checkpoint) override { model_->load(checkpoint); }
@@ -43,8 +43,8 @@ class BackendModel final : public Model {
     const std::vector<float> values(host.begin(), host.end());
     return FB::from_host(B::shape(t), std::span<const float>(values));
   }
-  static PairList<B> on_backend(const PairList<FB>& set) {
-    PairList<B> out;
+  static nn::PairList<B> on_backend(const nn::PairList<FB>& set) {
+    nn::PairList<B> out;
     out.pairs.reserve(set.pairs.size());
     for (const auto& p : set.pairs) out.pairs.push_back({to_backend(p.input), to_backend(p.target)});
     return out;

@@ -31,7 +31,7 @@ class Model {
   /// Reconstructs through the training-mode layers (equivariant filters expanded at every call).
   [[nodiscard]] virtual Tensor reconstruct_unexported(const Tensor& y) const = 0;
   /// Trains with `eqr::train` on the backend; returns its result.
-  virtual TrainingResult train(const PairList<FB>& train_set, const PairList<FB>& val_set,
+  virtual TrainingResult train(const nn::PairList<FB>& train_set, const nn::PairList<FB>& val_set,
                                const TrainingOptions& options) = 0;
   /// Loads the parameters from a checkpoint (written on any backend).
   virtual void load(const std::filesystem::path& checkpoint) = 0;

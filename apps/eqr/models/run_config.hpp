@@ -137,9 +137,9 @@ inline InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms 
 /// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space, (N, H, W)
 /// noisy images); missing measurements are simulated with the problem's operator and noise. Returns an empty
 /// list when `<split>_gt.npy` does not exist. Throws shape_error naming the file for wrong shapes.
-inline PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,
+inline nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,
                                std::uint64_t seed) {
-  PairList<FB> list;
+  nn::PairList<FB> list;
   const auto gt_file = dir / (split + "_gt.npy");
   if (!std::filesystem::exists(gt_file)) return list;
   const io::NpyArray gt = io::read_npy(gt_file);

@@ -1,7 +1,7 @@
 /// @file algorithms/learned_factories.hpp
 /// Factories of the learned methods with the networks of the paper and of Adler & Öktem: the learned
 /// proximal gradient method (Algorithm 2) and the learned primal-dual method, each with ordinary networks or
-/// G-equivariant ones (compile-time widths, or run-time widths through `DynamicEquivariantProx`), and the
+/// G-equivariant ones (compile-time widths, or run-time widths through `ExpandedProx`), and the
 /// one seed convention they share: the networks of iteration i start from `iteration_seed(seed, i)`.
 #pragma once
 

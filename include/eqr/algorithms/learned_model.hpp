@@ -6,7 +6,7 @@
 ///
 /// The operator is an `AnyLinearOperator<B>` and every network an `AnyLayer<B>`, so per backend the method
 /// types are compiled once, whatever the problem, group or width; each network's own arithmetic is static
-/// (DESIGN.md §3b), and the run-time widths come from `DynamicEquivariantProx`. Reconstruction runs through
+/// (DESIGN.md §3b), and the run-time widths come from `ExpandedProx`. Reconstruction runs through
 /// the exported networks (`export_network`: the same output, an ordinary CNN's cost).
 #pragma once
 
@@ -48,7 +48,7 @@ class LearnedModel {
   /// Reconstructs through the training-mode layers (equivariant filters expanded at every call).
   [[nodiscard]] virtual tensor reconstruct_unexported(const tensor& y) const = 0;
   /// Trains with `eqr::train`; returns its result.
-  virtual TrainingResult train(const PairList<B>& train_set, const PairList<B>& val_set,
+  virtual TrainingResult train(const nn::PairList<B>& train_set, const nn::PairList<B>& val_set,
                                const TrainingOptions& options) = 0;
   /// Loads the parameters from a checkpoint (any backend's).
   virtual void load(const std::filesystem::path& checkpoint) = 0;
@@ -70,7 +70,7 @@ class LearnedModelOf final : public LearnedModel<typename Method::backend> {
     return exported_->forward(y);
   }
   [[nodiscard]] tensor reconstruct_unexported(const tensor& y) const override { return method_.forward(y); }
-  TrainingResult train(const PairList<B>& train_set, const PairList<B>& val_set, const TrainingOptions& options) override {
+  TrainingResult train(const nn::PairList<B>& train_set, const nn::PairList<B>& val_set, const TrainingOptions& options) override {
     exported_.reset();
     return eqr::train(method_, train_set, val_set, options);
   }

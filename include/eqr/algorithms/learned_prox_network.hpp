@@ -22,6 +22,7 @@
 #include "eqr/layers/concepts.hpp"
 #include "eqr/layers/conv.hpp"
 #include "eqr/layers/equivariant_conv.hpp"
+#include "eqr/layers/expanded_conv.hpp"
 #include "eqr/layers/export.hpp"
 #include "eqr/nn/init.hpp"
 #include "eqr/nn/parameter.hpp"
@@ -159,17 +160,18 @@ EquivariantProx<G, In, Fields, Out, B> make_equivariant_prox(std::uint64_t seed 
   return P(L(options(nn::Init::e2cnn, seed)), M(options(nn::Init::zeros, seed + 1)), R(options(nn::Init::e2cnn, seed + 2)));
 }
 
-/// The equivariant proximal network with its widths chosen at run time: `in` trivial fields → `fields`
-/// regular fields → `fields` regular fields → `out` trivial fields, with the layers, initialisation and
-/// seeds of `make_equivariant_prox` (the same network as `make_equivariant_prox<G, In, Fields, Out, B>`,
-/// compiled once per group whatever the widths).
-template <FiniteGroup G, TensorBackend B>
-using DynamicEquivariantProx =
-    ProxNetwork<DynamicEquivariantConv<G, B>, DynamicEquivariantConv<G, B>, DynamicEquivariantConv<G, B>>;
+/// The proximal network over `ExpandedConv<B>` layers: the equivariant proximal network of any group and
+/// any widths in one type per backend (the layers keep their group's expansion plan, so they compute what
+/// the group's `DynamicEquivariantConv` computes).
+template <TensorBackend B>
+using ExpandedProx = ProxNetwork<ExpandedConv<B>, ExpandedConv<B>, ExpandedConv<B>>;
 
-/// The run-time-width equivariant proximal network (see `DynamicEquivariantProx`).
+/// The equivariant proximal network with its widths chosen at run time: `in` trivial fields → `fields`
+/// regular fields → `fields` regular fields → `out` trivial fields of G, with the layers, initialisation and
+/// seeds of `make_equivariant_prox` (the same network as `make_equivariant_prox<G, In, Fields, Out, B>`,
+/// compiled once per backend whatever the group and widths).
 template <FiniteGroup G, TensorBackend B>
-DynamicEquivariantProx<G, B> make_dynamic_equivariant_prox(int in, int fields, int out, std::uint64_t seed = 0,
+ExpandedProx<B> make_dynamic_equivariant_prox(int in, int fields, int out, std::uint64_t seed = 0,
                                                            BasisSolver basis = BasisSolver::harmonic) {
   EQR_EXPECTS(in >= 1 && fields >= 1 && out >= 1, value_error,
               "make_dynamic_equivariant_prox: expected positive input, hidden and output field counts, found ", in,
@@ -182,7 +184,7 @@ DynamicEquivariantProx<G, B> make_dynamic_equivariant_prox(int in, int fields, i
     return EquivariantConvOptions(3).padding(Padding::replicate).bias(true).basis(basis).init(init).seed(s);
   };
   using C = DynamicEquivariantConv<G, B>;
-  return DynamicEquivariantProx<G, B>(C(trivial, hidden, options(nn::Init::e2cnn, seed), t_in, h),
+  return ExpandedProx<B>(C(trivial, hidden, options(nn::Init::e2cnn, seed), t_in, h),
                                       C(hidden, hidden, options(nn::Init::zeros, seed + 1), h, h),
                                       C(hidden, outputs, options(nn::Init::e2cnn, seed + 2), h, t_out));
 }

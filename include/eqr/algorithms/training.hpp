@@ -41,37 +41,15 @@
 #include "eqr/backends/training.hpp"
 #include "eqr/config.hpp"
 #include "eqr/io/atomic_file.hpp"
-#include "eqr/io/svg_plot.hpp"
+#include "eqr/io/training_log.hpp"
 #include "eqr/layers/concepts.hpp"
 #include "eqr/nn/checkpoint.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/nn/optimizers.hpp"
+#include "eqr/nn/pairs.hpp"
 #include "eqr/core/random.hpp"
 
 namespace eqr {
-
-/// One training pair: the model's input (measurements, batch of 1) and the wanted output (ground truth).
-template <TensorBackend B>
-struct TrainingPair {
-  typename B::tensor_type input;
-  typename B::tensor_type target;
-};
-
-/// A set of training pairs on backend B: `size()` ≥ 1 and `pair(i)` for i < size() (computed on the fly or
-/// stored; the same i must always give the same pair).
-template <class S, class B>
-concept PairSource = TensorBackend<B> && requires(const S& s, std::size_t i) {
-  { s.size() } -> std::convertible_to<std::size_t>;
-  { s.pair(i) } -> std::convertible_to<TrainingPair<B>>;
-};
-
-/// A set of stored pairs (the simplest PairSource).
-template <TensorBackend B>
-struct PairList {
-  std::vector<TrainingPair<B>> pairs;
-  [[nodiscard]] std::size_t size() const { return pairs.size(); }
-  [[nodiscard]] const TrainingPair<B>& pair(std::size_t i) const { return pairs.at(i); }
-};
 
 /// How progress is shown: a redrawn bar on a terminal, plain lines, or nothing; `automatic` picks the bar
 /// when stderr is a terminal and lines otherwise.
@@ -143,21 +121,12 @@ class TrainingOptions {
   bool keep_best_ = false;
 };
 
-/// One row of the training log.
-struct TrainingLogEntry {
-  std::int64_t step = 0;
-  double loss = 0;                    ///< training loss of this step (mean over its batch)
-  std::optional<double> val_loss;     ///< mean validation loss, at validation steps
-  double grad_norm = 0;               ///< global gradient norm before clipping
-  double seconds = 0;                 ///< wall time since the start of this run (resumed runs restart at 0)
-};
-
 /// What `train` did.
 struct TrainingResult {
   std::int64_t first_step = 0;        ///< steps already done when this call started (resume)
   std::int64_t steps = 0;             ///< optimiser steps done in total
   bool interrupted = false;           ///< stopped early by Ctrl-C (the checkpoint is written)
-  std::vector<TrainingLogEntry> log;  ///< every step of this call (and of earlier runs, when resumed)
+  std::vector<io::TrainingLogEntry> log;  ///< every step of this call (and of earlier runs, when resumed)
   std::optional<double> best_val_loss;  ///< the lowest validation loss in the log (none without validation)
   std::int64_t best_step = 0;           ///< the step it was measured after (0 without validation)
 };
@@ -193,71 +162,6 @@ inline std::uint64_t sample_seed(std::uint64_t seed, std::int64_t step, int item
   return z ^ (z >> 31);
 }
 
-/// The log as CSV text.
-inline std::string log_csv(const std::vector<TrainingLogEntry>& log) {
-  std::ostringstream out;
-  out << std::setprecision(9) << "step,loss,val_loss,grad_norm,seconds\n";
-  for (const auto& e : log) {
-    out << e.step << "," << e.loss << ",";
-    if (e.val_loss) out << *e.val_loss;
-    out << "," << e.grad_norm << "," << e.seconds << "\n";
-  }
-  return out.str();
-}
-
-/// Reads a log written by `log_csv` (for resuming), keeping the rows up to `max_step`.
-inline std::vector<TrainingLogEntry> read_log_csv(const std::filesystem::path& path, std::int64_t max_step) {
-  std::vector<TrainingLogEntry> log;
-  std::ifstream in(path);
-  if (!in) return log;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) f.push_back(cell);
-    if (f.size() < 2) continue;
-    TrainingLogEntry e;
-    try {
-      e.step = std::stoll(f[0]);
-      e.loss = std::stod(f[1]);
-      if (f.size() > 2 && !f[2].empty()) e.val_loss = std::stod(f[2]);
-      if (f.size() > 3 && !f[3].empty()) e.grad_norm = std::stod(f[3]);
-      if (f.size() > 4 && !f[4].empty()) e.seconds = std::stod(f[4]);
-    } catch (const std::exception&) {
-      throw io_error(concat("training log '", path.string(), "': expected numeric CSV rows, found '", line, "'"));
-    }
-    if (e.step <= max_step) log.push_back(e);
-  }
-  return log;
-}
-
-/// The loss plot: training loss (smoothed over windows of ~1% of the steps) and validation loss.
-inline std::string loss_svg(const std::vector<TrainingLogEntry>& log) {
-  io::Series train{"training loss", {}, {}}, val{"validation loss", {}, {}};
-  const std::size_t window = std::max<std::size_t>(1, log.size() / 100);
-  for (std::size_t k = 0; k + window <= log.size(); k += window) {
-    double sum = 0;
-    for (std::size_t j = k; j < k + window; ++j) sum += log[j].loss;
-    const double mean = sum / static_cast<double>(window);
-    if (mean > 0 && std::isfinite(mean)) {
-      train.x.push_back(static_cast<double>(log[k + window - 1].step));
-      train.y.push_back(mean);
-    }
-  }
-  for (const auto& e : log)
-    if (e.val_loss && *e.val_loss > 0 && std::isfinite(*e.val_loss)) {
-      val.x.push_back(static_cast<double>(e.step));
-      val.y.push_back(*e.val_loss);
-    }
-  std::vector<io::Series> series;
-  if (!train.x.empty()) series.push_back(train);
-  if (!val.x.empty()) series.push_back(val);
-  if (series.empty()) return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"400\"/>\n";
-  return io::line_plot_svg(series, {"Loss (1/2 MSE)", "step", "loss", true, 640, 400});
-}
-
 }  // namespace detail
 
 /// ½·MSE = ½·mean((u − t)²) of a prediction against its target, accumulated in double.
@@ -271,12 +175,12 @@ double half_mse(const typename B::tensor_type& u, const typename B::tensor_type&
 
 /// The mean ½·MSE of a model's inference over every pair of a set.
 template <Layer M, class S>
-  requires PairSource<S, typename M::backend>
+  requires nn::PairSource<S, typename M::backend>
 double mean_loss(const M& model, const S& set) {
   using B = typename M::backend;
   double sum = 0;
   for (std::size_t i = 0; i < set.size(); ++i) {
-    const TrainingPair<B> p = set.pair(i);
+    const nn::TrainingPair<B> p = set.pair(i);
     sum += half_mse<B>(model.forward(p.input), p.target);
   }
   return set.size() > 0 ? sum / static_cast<double>(set.size()) : 0.0;
@@ -285,7 +189,7 @@ double mean_loss(const M& model, const S& set) {
 /// Trains `model` with Adam on the pairs of `train_set`, validating on `val_set` (may be empty); see the
 /// file comment. Throws value_error, with the step and the last checkpoint, if the loss becomes non-finite.
 template <Layer M, class S, class V>
-  requires PairSource<S, typename M::backend> && PairSource<V, typename M::backend> &&
+  requires nn::PairSource<S, typename M::backend> && nn::PairSource<V, typename M::backend> &&
            TrainingBackend<typename M::backend>
 TrainingResult train(M& model, const S& train_set, const V& val_set, const TrainingOptions& options) {
   using B = typename M::backend;
@@ -304,7 +208,7 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
   if (options.resume() && std::filesystem::exists(checkpoint)) {
     nn::load_checkpoint(checkpoint, model, adam);
     result.first_step = adam.steps();
-    result.log = detail::read_log_csv(dir / "log.csv", result.first_step);
+    result.log = io::read_training_log_csv(dir / "log.csv", result.first_step);
     for (const auto& e : result.log)
       if (e.val_loss && (!result.best_val_loss || *e.val_loss < *result.best_val_loss)) {
         result.best_val_loss = e.val_loss;
@@ -324,8 +228,8 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
   const auto save = [&] {
     if (dir.empty()) return;
     nn::save_checkpoint(checkpoint, model, adam);
-    io::save_text(dir / "log.csv", detail::log_csv(result.log));
-    io::save_text(dir / "loss.svg", detail::loss_svg(result.log));
+    io::save_text(dir / "log.csv", io::training_log_csv(result.log));
+    io::save_text(dir / "loss.svg", io::training_loss_svg(result.log));
     if (best_unsaved) {
       swap_best();
       nn::save_checkpoint(best_checkpoint, model);
@@ -352,7 +256,7 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
     double loss = 0;
     for (int b = 0; b < options.batch(); ++b) {
       Random pick(detail::sample_seed(options.seed(), step, b));
-      const TrainingPair<B> p = train_set.pair(static_cast<std::size_t>(pick.below(train_set.size())));
+      const nn::TrainingPair<B> p = train_set.pair(static_cast<std::size_t>(pick.below(train_set.size())));
       typename M::context ctx;
       const auto u = model.forward(p.input, ctx);
       const double item_loss = half_mse<B>(u, p.target);
@@ -368,7 +272,7 @@ TrainingResult train(M& model, const S& train_set, const V& val_set, const Train
                 ") is kept. Lower the learning rate (now ", options.lr(), ") or enable gradient-norm clipping.");
     const double grad_norm = nn::gradient_norm(model);
     adam.step(model);
-    TrainingLogEntry entry{step + 1, loss, std::nullopt, grad_norm,
+    io::TrainingLogEntry entry{step + 1, loss, std::nullopt, grad_norm,
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
     if (options.validate_every() > 0 && val_set.size() > 0 &&
         ((step + 1) % options.validate_every() == 0 || step + 1 == total))

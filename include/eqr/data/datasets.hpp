@@ -25,10 +25,10 @@
 
 #include <xtensor/xtensor.hpp>
 
-#include "eqr/algorithms/training.hpp"
 #include "eqr/backends/concepts.hpp"
 #include "eqr/config.hpp"
 #include "eqr/data/phantoms.hpp"
+#include "eqr/nn/pairs.hpp"
 #include "eqr/core/random.hpp"
 #include "eqr/operators/concepts.hpp"
 
@@ -143,13 +143,13 @@ struct SyntheticSpec {
 /// the measurement is `noise(op.apply(u), seed_i)` with the image's own seed.
 template <TensorBackend B, LinearOperatorOn<B> Op, class Noise>
   requires std::invocable<Noise&, typename B::tensor_type, std::uint64_t>
-[[nodiscard]] PairList<B> make_pairs(const Op& op, Noise&& noise, const SyntheticSpec& spec) {
+[[nodiscard]] nn::PairList<B> make_pairs(const Op& op, Noise&& noise, const SyntheticSpec& spec) {
   using T = typename B::scalar_type;
   const Shape4 ds = op.domain_shape(1);
   const std::size_t c = ds.c;
   EQR_EXPECTS(ds.h == spec.size && ds.w == spec.size, shape_error, "make_pairs: expected an operator on ",
               spec.size, "x", spec.size, " images, found one on ", ds.h, "x", ds.w);
-  PairList<B> list;
+  nn::PairList<B> list;
   list.pairs.reserve(spec.count);
   for (std::size_t i = 0; i < spec.count; ++i) {
     const std::uint64_t seed = image_seed(spec.split, i, spec.seed);

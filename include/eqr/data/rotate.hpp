@@ -1,6 +1,6 @@
 /// @file data/rotate.hpp
-/// Rotating images: by any angle with bilinear interpolation (zero outside the image), and exactly by the
-/// grid-preserving group elements (quarter turns and mirrors) through groups/action.hpp's transform_plane.
+/// Rotating images by any angle with bilinear interpolation (zero outside the image); the exact action of
+/// the grid-preserving group elements (quarter turns and mirrors) is groups/image_action.hpp's.
 ///
 /// Conventions (DESIGN.md §3): an H×W plane has its centre at c = ((W−1)/2, (H−1)/2) in pixel units; math
 /// axes x = j − c_x, y = c_y − i (y up); a positive angle turns the image counter-clockwise as displayed,
@@ -8,7 +8,7 @@
 /// Rotation by any angle is the pull-back [R_θ·f](p) = f(R_θ⁻¹ p), p measured from the centre; f between
 /// pixel centres is the bilinear interpolant, and f is 0 outside the image (so the interpolant fades to 0
 /// within one pixel of the border).  Multiples of 90° use exact cosines, so on square images
-/// `rotate(f, k·π/2)` equals `rot90(f, k)` exactly.  Bilinear interpolation smooths: use it for images from
+/// `rotate(f, k·π/2)` equals `eqr::rot90(f, k)` exactly.  Bilinear interpolation smooths: use it for images from
 /// files, and analytic rotation (data/phantoms.hpp) for phantoms (DESIGN.md §4).
 #pragma once
 
@@ -57,22 +57,6 @@ void rotate_plane(const T* src, T* dst, std::size_t height, std::size_t width, d
   }
 }
 
-/// Applies a grid-preserving group element to every H×W plane of a row-major array.
-template <FiniteGroup G, class T, std::size_t N>
-xt::xtensor<T, N> transform_planes(const xt::xtensor<T, N>& x, typename G::element g) {
-  const std::size_t h = x.shape(N - 2), w = x.shape(N - 1);
-  const auto [oh, ow] = transformed_shape<G>(g, h, w);
-  auto shape = x.shape();
-  shape[N - 2] = oh;
-  shape[N - 1] = ow;
-  xt::xtensor<T, N> out = xt::xtensor<T, N>::from_shape(shape);
-  const std::size_t plane = h * w, planes = h * w == 0 ? 0 : x.size() / plane;
-  for (std::size_t p = 0; p < planes; ++p)
-    transform_plane<G, T>(g, std::span<const T>(x.data() + p * plane, plane), h, w,
-                          std::span<T>(out.data() + p * plane, plane));
-  return out;
-}
-
 }  // namespace detail
 
 /// An image rotated counter-clockwise by `angle` radians about its centre (bilinear, zero outside),
@@ -88,29 +72,6 @@ xt::xtensor<T, N> rotate(const xt::xtensor<T, N>& image, double angle) {
   for (std::size_t p = 0; p < image.size() / plane; ++p)
     detail::rotate_plane(image.data() + p * plane, out.data() + p * plane, h, w, angle);
   return out;
-}
-
-/// The image rotated by k quarter turns counter-clockwise (k any integer), exactly: `numpy.rot90(f, k)` on
-/// the last two axes.  Odd k swap height and width.
-template <std::copyable T, std::size_t N>
-xt::xtensor<T, N> rot90(const xt::xtensor<T, N>& image, int k = 1) {
-  static_assert(N >= 2, "rot90: expected an array of rank at least 2 (the last two axes are the image).");
-  return detail::transform_planes<C4>(image, C4::element_at(((k % 4) + 4) % 4));
-}
-
-/// The image mirrored left–right, exactly: `numpy.fliplr` on the last two axes (the flip F: x ↦ −x).
-template <std::copyable T, std::size_t N>
-xt::xtensor<T, N> mirror(const xt::xtensor<T, N>& image) {
-  static_assert(N >= 2, "mirror: expected an array of rank at least 2 (the last two axes are the image).");
-  return detail::transform_planes<D1>(image, D1::element_at(1));
-}
-
-/// The action [g·f](p) = f(g⁻¹p) of a grid-preserving element g of a finite group on every plane of an
-/// image or batch; throws value_error for elements that do not map the grid onto itself (e.g. 45° in C8).
-template <FiniteGroup G, std::copyable T, std::size_t N>
-xt::xtensor<T, N> transform(const xt::xtensor<T, N>& image, typename G::element g) {
-  static_assert(N >= 2, "transform: expected an array of rank at least 2 (the last two axes are the image).");
-  return detail::transform_planes<G>(image, g);
 }
 
 }  // namespace eqr::data

@@ -19,9 +19,9 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/config.hpp"
-#include "eqr/data/rotate.hpp"
 #include "eqr/groups/action.hpp"
 #include "eqr/groups/concepts.hpp"
+#include "eqr/groups/image_action.hpp"
 
 namespace eqr::metrics {
 
@@ -74,7 +74,7 @@ double grid_equivariance_error(F&& f, const xt::xtensor<T, N>& x) {
   for (int i = 0; i < G::order(); ++i) {
     const auto g = G::element_at(i);
     if (!preserves_grid<G>(g)) continue;
-    const auto act = [g](const auto& y) { return data::transform<G>(y, g); };
+    const auto act = [g](const auto& y) { return eqr::transform<G>(y, g); };
     worst = std::max(worst, equivariance_error(f, act, act, x));
   }
   return worst;

@@ -8,4 +8,5 @@
 #include "eqr/nn/init.hpp"
 #include "eqr/nn/module.hpp"
 #include "eqr/nn/optimizers.hpp"
+#include "eqr/nn/pairs.hpp"
 #include "eqr/nn/parameter.hpp"
