@@ -7,6 +7,7 @@
 #include "support/cli.hpp"
 #include "eqr/backends/cpu/threads.hpp"
 #include "eqr/groups/catalog.hpp"
+#include "eqr/io/npy.hpp"
 
 namespace {
 

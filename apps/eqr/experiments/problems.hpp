@@ -78,7 +78,7 @@ struct InverseProblem {
   /// The image size n.
   [[nodiscard]] std::size_t size() const { return geometry.size; }
   /// The direct reconstruction of the problem's geometry on the CPU backend.
-  [[nodiscard]] DirectReconstruction direct() const { return geometry.direct<FB>(); }
+  [[nodiscard]] DirectReconstruction direct() const;
 };
 
 /// The schedule of a train-size run.
@@ -96,22 +96,11 @@ struct TrainSizeSchedule {
 
   /// This schedule with the command line's overrides (training sizes, iterations, learning rate and its
   /// drop, steps) applied.
-  [[nodiscard]] TrainSizeSchedule overridden_by(const ExperimentArgs& args) const {
-    TrainSizeSchedule plan = *this;
-    if (!args.train_sizes.empty()) plan.sizes = args.train_sizes;
-    if (args.iterations) plan.iterations = static_cast<int>(*args.iterations);
-    if (args.lr) plan.lr = *args.lr;
-    if (args.lr_drop_at) plan.lr_drop_at = *args.lr_drop_at;
-    if (args.steps > 0) plan.steps = args.steps;
-    if (args.warm_start) plan.warm_start = *args.warm_start;
-    return plan;
-  }
+  [[nodiscard]] TrainSizeSchedule overridden_by(const ExperimentArgs& args) const;
 };
 
 /// How a problem description names its images: "N×N <family> phantoms".
-inline std::string phantom_phrase(std::size_t n, data::PhantomKind kind) {
-  return std::to_string(n) + "×" + std::to_string(n) + " " + data::name(kind) + " phantoms";
-}
+std::string phantom_phrase(std::size_t n, data::PhantomKind kind);
 
 namespace detail {
 
@@ -145,83 +134,26 @@ inline constexpr double ct_default_mu = 12.0;
 
 /// The CT geometry of the experiments: 50 angles in [0, π) on an n×n image spanning one unit of length
 /// (pixel size and detector spacing 1/n).
-inline ParallelBeamGeometry ct_geometry(std::size_t n) {
-  return parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
-}
+ParallelBeamGeometry ct_geometry(std::size_t n);
 
 /// CT: `ct_geometry`, Poisson noise with the paper's N_in = 10⁴ photons, post-log data y = −log(max(n/N_in,
 /// η))/μ. μ converts our line integrals (image widths × phantom intensity) into attenuation; it sets how many
 /// photons survive the thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter
 /// and frequency scaling are chosen on the validation images among `direct_variants` (a tuned baseline, as
 /// TV's λ is); Hann at full bandwidth where nothing chooses.
-inline InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
-                                 double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented) {
-  CtPoissonNoise noise_model;
-  noise_model.photons = photons;
-  noise_model.mu = mu;
-  noise_model.validate();
-  ProblemGeometry geometry;
-  geometry.kind = "ct";
-  geometry.size = n;
-  geometry.beam = ct_geometry(n);
-  const std::vector<std::tuple<FbpFilter, const char*, double>> filters{
-      {FbpFilter::hann, "hann", 1.0},        {FbpFilter::ram_lak, "ram-lak", 1.0}, {FbpFilter::shepp_logan, "shepp-logan", 1.0},
-      {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},       {FbpFilter::hann, "hann", 0.45}};
-  std::vector<std::pair<std::string, ProblemGeometry>> variants;
-  for (const auto& [filter, name, scaling] : filters) {
-    ProblemGeometry g = geometry;
-    g.filter = filter;
-    g.frequency_scaling = scaling;
-    variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2), g});
-  }
-  return {experiment,
-          "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
-              ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
-              " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
-              " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
-              "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
-          geometry,
-          geometry.forward<FB>(),
-          [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
-          "fbp",
-          phantoms,
-          std::move(variants),
-          {{"mu", mu}, {"photons", photons}, {"angles", 50.0}}};
-}
+InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
+                                 double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented);
 
 /// MRI: fastMRI's random column mask (acceleration 5, 8 % centre: ~20 % of k-space), complex white Gaussian
 /// noise σ per real and imaginary part, zero-filled inverse DFT.
-inline InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment,
-                                  data::PhantomKind phantoms = data::PhantomKind::oriented) {
-  const auto mask = random_line_mask<double>(n, 5.0, 0.08, 1234);
-  ProblemGeometry geometry;
-  geometry.kind = "mri";
-  geometry.size = n;
-  geometry.mask.assign(mask.begin(), mask.end());
-  const MaskedFourier<FB> op(n, mask);
-  return {experiment,
-          "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
-          "fraction " + io::format_fixed(op.sampling_fraction(), 3) + "), complex white Gaussian noise σ = " +
-              io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, phantoms) +
-              " as complex images (two channels, imaginary part 0). "
-              "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
-          geometry,
-          op,
-          [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
-          "zero-filled",
-          phantoms,
-          {},
-          {{"sigma", sigma}, {"sampling_fraction", op.sampling_fraction()}}};
-}
+InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment,
+                                  data::PhantomKind phantoms = data::PhantomKind::oriented);
 
 /// Denoising: identity operator, Gaussian noise σ = 0.1, the noisy image as direct reconstruction.
-inline InverseProblem denoise_problem(std::size_t n) {
-  ProblemGeometry geometry;
-  geometry.kind = "denoise";
-  geometry.size = n;
-  return {"denoise", "Denoising: y = u + N(0, 0.1²).", geometry, geometry.forward<FB>(),
-          [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); }, "noisy", data::PhantomKind::oriented,
-          {}, {{"sigma", 0.1}}};
-}
+InverseProblem denoise_problem(std::size_t n);
+
+// Instantiated once, in problems.cpp: the CPU operators of every problem.
+extern template AnyLinearOperator<FB> ProblemGeometry::forward<FB>() const;
+extern template AnyLinearOperator<FB> ProblemGeometry::direct<FB>() const;
 
 }  // namespace eqr::experiments
