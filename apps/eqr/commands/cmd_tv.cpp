@@ -1,6 +1,6 @@
 // `eqr tv`: classical TV-regularised reconstruction, min_u ½‖Au − y‖² + λ TV(u), for CT (parallel-beam Radon),
 // single-coil MRI (masked centred DFT, complex images) and denoising (identity), by FISTA with the FGP TV prox
-// or by PDHG.
+// or by PDHG, on the CPU backend or (PDHG) on LibTorch's CPU and CUDA devices.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,14 +9,14 @@
 #include <optional>
 #include <string>
 
+#include "models/backend_names.hpp"
+#include "models/backends.hpp"
+#include "models/tv_problem.hpp"
 #include "support/cli.hpp"
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
-#include "eqr/operators/image_operators.hpp"
-#include "eqr/operators/masked_fourier.hpp"
-#include "eqr/operators/radon.hpp"
 #include "support/geometry_args.hpp"
 #include "support/json.hpp"
 #include "support/npy_args.hpp"
@@ -25,9 +25,12 @@ namespace {
 
 using Real = float;
 using Batch = xt::xtensor<Real, 4>;
+using eqr::experiments::FB;
+using eqr::experiments::TvProblem;
 
 /// The solver settings shared by the three problems.
 struct Settings {
+  std::string backend;    // cpu | torch-cpu | torch-cuda
   std::string algorithm;  // fista | pdhg
   double lambda = 0;
   int iterations = 100;
@@ -47,20 +50,23 @@ struct Outcome {
   double seconds = 0;
 };
 
-/// Solves one problem with the chosen algorithm and evaluates the final objective ½‖Au − y‖² + λ TV(u).
-template <eqr::LinearOperator Op>
-Outcome solve(const Op& a, const Batch& y, const Settings& s) {
+/// Solves one problem with the chosen algorithm on the chosen backend and evaluates the final objective
+/// ½‖Au − y‖² + λ TV(u) (on the CPU).
+Outcome solve(const TvProblem& problem, const Batch& y, const Settings& s) {
+  const auto a = problem.forward<FB>();
   const auto box = s.nonnegative ? eqr::Box::non_negative() : eqr::Box::unbounded();
   const auto start = std::chrono::steady_clock::now();
   eqr::SolverResult<Real> result;
   if (s.algorithm == "pdhg") {
-    result = eqr::pdhg_tv(a, y, s.lambda,
-                          eqr::PdhgOptions{}
-                              .iterations(s.iterations)
-                              .tolerance(s.tolerance)
-                              .bounds(box)
-                              .step_ratio(s.step_ratio)
-                              .operator_norm(s.operator_norm));
+    const auto options = eqr::PdhgOptions{}
+                             .iterations(s.iterations)
+                             .tolerance(s.tolerance)
+                             .bounds(box)
+                             .step_ratio(s.step_ratio)
+                             .operator_norm(s.operator_norm);
+    result = s.backend == "cpu" ? eqr::pdhg_tv(a, y, s.lambda, options)
+                                : eqr::experiments::torch_plugin()->pdhg_tv(s.backend == "torch-cuda", problem, y,
+                                                                            s.lambda, options);
   } else {
     eqr::TvProx<Real> g(s.lambda, eqr::TvProxOptions{}.iterations(s.inner).bounds(box));
     result = eqr::proximal_gradient(a, y, g,
@@ -147,6 +153,7 @@ int run(eqr::cli::Args& args) {
   const std::string in = args.required("in");
   const std::string out_file = args.required("out");
   Settings s;
+  s.backend = args.value("backend").value_or("cpu");
   s.algorithm = args.value("algorithm").value_or("fista");
   const auto lambda = args.real("lambda");
   s.iterations = static_cast<int>(eqr::cli::positive(args, "iterations", 100));
@@ -176,6 +183,10 @@ int run(eqr::cli::Args& args) {
   s.lambda = *lambda;
   if (s.algorithm != "fista" && s.algorithm != "pdhg")
     throw eqr::cli::usage_error("--algorithm: expected fista or pdhg, found '" + s.algorithm + "'");
+  eqr::experiments::expect_available_backend(s.backend);
+  if (s.backend != "cpu" && s.algorithm != "pdhg")
+    throw eqr::cli::usage_error("--backend " + s.backend + ": TV runs there by PDHG only; add --algorithm pdhg " +
+                                "(FISTA with the FGP prox runs on the cpu backend)");
   if (!(s.tolerance >= 0 && std::isfinite(s.tolerance)))
     throw eqr::cli::usage_error("--tolerance: expected a finite number >= 0, found " + std::to_string(s.tolerance));
   if (!(s.step_ratio > 0 && std::isfinite(s.step_ratio)))
@@ -191,14 +202,14 @@ int run(eqr::cli::Args& args) {
   Outcome result;
   if (problem == "ct") {
     const auto sinogram = eqr::cli::read_real_plane(in, "sinogram");
-    const eqr::Radon<eqr::cpu::CpuBackend<Real>> radon(
-        geometry->geometry(*size, *size, std::array<std::size_t, 2>{sinogram.shape(0), sinogram.shape(1)}, in));
-    result = solve(radon, eqr::cli::as_batch<Real>(sinogram), s);
+    TvProblem ct;
+    ct.kind = "ct";
+    ct.beam = geometry->geometry(*size, *size, std::array<std::size_t, 2>{sinogram.shape(0), sinogram.shape(1)}, in);
+    result = solve(ct, eqr::cli::as_batch<Real>(sinogram), s);
   } else if (problem == "mri") {
     const Batch y = read_kspace(in);
-    const eqr::MaskedFourier<eqr::cpu::CpuBackend<Real>> op(y.shape(2), read_column_mask(*mask_file, y.shape(2), y.shape(3)));
+    const auto m = read_column_mask(*mask_file, y.shape(2), y.shape(3));
     // The data must vanish where the mask does: A's range is the masked k-space.
-    const auto& m = op.mask();
     for (std::size_t c = 0; c < 2; ++c)
       for (std::size_t i = 0; i < y.shape(2); ++i)
         for (std::size_t j = 0; j < y.shape(3); ++j)
@@ -208,12 +219,20 @@ int run(eqr::cli::Args& args) {
     // ‖M F‖ = max |m_j| exactly (F is unitary), so no power method is needed.
     for (const double v : m) s.operator_norm = std::max(s.operator_norm, std::abs(double(v)));
     EQR_EXPECTS(s.operator_norm > 0, eqr::value_error, "'", *mask_file, "': expected a mask with at least one acquired column, found none");
-    result = solve(op, y, s);
+    TvProblem mri;
+    mri.kind = "mri";
+    mri.height = y.shape(2);
+    mri.width = y.shape(3);
+    mri.mask.assign(m.begin(), m.end());
+    result = solve(mri, y, s);
   } else {
     const auto image = eqr::cli::read_real_plane(in, "noisy image");
-    const eqr::Identity<eqr::cpu::CpuBackend<Real>> id(image.shape(0), image.shape(1));
+    TvProblem denoise;
+    denoise.kind = "denoise";
+    denoise.height = image.shape(0);
+    denoise.width = image.shape(1);
     s.operator_norm = 1.0;
-    result = solve(id, eqr::cli::as_batch<Real>(image), s);
+    result = solve(denoise, eqr::cli::as_batch<Real>(image), s);
   }
 
   xt::xtensor<double, 2> picture;
@@ -232,6 +251,7 @@ int run(eqr::cli::Args& args) {
     std::cout << eqr::cli::JsonObject{}
                      .add("problem", problem)
                      .add("algorithm", s.algorithm)
+                     .add("backend", s.backend)
                      .add("lambda", s.lambda)
                      .add("iterations", result.iterations)
                      .add("converged", result.converged)
@@ -246,7 +266,7 @@ int run(eqr::cli::Args& args) {
 const bool registered = eqr::cli::register_command(
     {"tv", "TV-regularised reconstruction (CT, MRI, denoising) by FISTA or PDHG",
      "--problem ct|mri|denoise --in y.npy [operator flags] --lambda L [--iterations I] [--algorithm fista|pdhg]\n"
-     "       --out x.npy [--png FILE] [--json]\n\n"
+     "       [--backend cpu|torch-cpu|torch-cuda] --out x.npy [--png FILE] [--json]\n\n"
      "Minimises 1/2 |A u - y|^2 + L TV(u) (isotropic TV, forward differences, Neumann boundary).\n"
      "  --problem ct       y: sinogram (A, D); A = parallel-beam Radon transform of an N x N image, with\n"
      "                     --size N and the radon flags --angles A | --angles-file FILE, --detectors D,\n"
@@ -258,6 +278,8 @@ const bool registered = eqr::cli::register_command(
      "  --iterations I     outer iterations (default 100)\n"
      "  --algorithm        fista (default: FISTA, step 1/|A|^2 by the power method, FGP TV prox) or pdhg\n"
      "                     (Chambolle-Pock)\n"
+     "  --backend B        cpu (default) or, with --algorithm pdhg, torch-cpu / torch-cuda (`eqr info` lists the\n"
+     "                     backends of this build and machine); the solution is written the same way\n"
      "  --inner K          FGP iterations per FISTA step, warm-started (default 10)\n"
      "  --step-ratio R     PDHG starting primal/dual step balance (default 1; larger = larger primal steps;\n"
      "                     adapted while iterating by residual balancing)\n"
@@ -265,8 +287,8 @@ const bool registered = eqr::cli::register_command(
      "  --nonnegative      constrain u >= 0 (ct, denoise)\n"
      "  --dtype T          float32 (default) / float64; for mri complex64 (default) / complex128\n"
      "  --png FILE         also write the result (its magnitude for mri) as PNG; --png-range LOW,HIGH\n"
-     "  --json             print {\"problem\", \"algorithm\", \"lambda\", \"iterations\", \"converged\",\n"
-     "                     \"objective\", \"seconds\"}",
+     "  --json             print {\"problem\", \"algorithm\", \"backend\", \"lambda\", \"iterations\",\n"
+     "                     \"converged\", \"objective\", \"seconds\"}",
      run});
 
 }  // namespace

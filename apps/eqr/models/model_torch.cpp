@@ -1,9 +1,10 @@
-// The LibTorch plugin of the tool (libeqr_torch_backend.so, models/backends.hpp): the tool's learned models on
-// LibTorch's CPU and CUDA devices, instantiated once here.
+// The LibTorch plugin of the tool (libeqr_torch_backend.so, models/backends.hpp): the tool's learned models and
+// its TV solver on LibTorch's CPU and CUDA devices, instantiated once here.
 #include <torch/torch.h>
 
 #include "models/backend_model.hpp"
 #include "models/backends.hpp"
+#include "eqr/algorithms/pdhg_backend.hpp"
 #include "eqr/backends/torch/torch.hpp"
 
 namespace {
@@ -19,9 +20,24 @@ Model* make_torch_model(bool cuda, const RunConfig& c, const ProblemGeometry& ge
 
 bool cuda_available() { return torch::cuda::is_available(); }
 
+template <class B>
+eqr::SolverResult<float> pdhg_tv_on(const TvProblem& problem, const Tensor& y, double lambda,
+                                    const eqr::PdhgOptions& options) {
+  auto r = eqr::pdhg_tv(problem.forward<B>(), copy_to_backend<B>(y), lambda, options);
+  return {copy_to_cpu<B>(r.solution), std::move(r.history)};
+}
+
+eqr::SolverResult<float> torch_pdhg_tv(bool cuda, const TvProblem& problem, const Tensor& y, double lambda,
+                                       const eqr::PdhgOptions& options) {
+  using eqr::DeviceKind;
+  using eqr::libtorch::TorchBackend;
+  if (cuda) return pdhg_tv_on<TorchBackend<float, DeviceKind::cuda>>(problem, y, lambda, options);
+  return pdhg_tv_on<TorchBackend<float, DeviceKind::cpu>>(problem, y, lambda, options);
+}
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const TorchPlugin* eqr_torch_backend_plugin() {
-  static const TorchPlugin plugin{make_torch_model, cuda_available};
+  static const TorchPlugin plugin{make_torch_model, cuda_available, torch_pdhg_tv};
   return &plugin;
 }

@@ -48,6 +48,14 @@ struct SolverResult {
   SolverHistory history;
 };
 
+/// A solver's result on tensor backend B (the solvers of algorithms/pdhg_backend.hpp): the final iterate as a
+/// tensor of B and the history.
+template <TensorBackend B>
+struct BackendSolverResult {
+  typename B::tensor_type solution;
+  SolverHistory history;
+};
+
 /// The stopping rule shared by the solvers: at most `iterations` iterations, or stop as soon as the relative
 /// change ‖u_{k+1} − u_k‖/‖u_{k+1}‖ falls below `tolerance` (0 disables the test).
 struct StoppingRule {
