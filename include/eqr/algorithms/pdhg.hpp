@@ -26,6 +26,7 @@
 /// channels) is one vectorial-TV image; the operator may mix channels freely (MRI).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
@@ -126,6 +127,52 @@ class PdhgOptions {
   bool adaptive_ = true;
 };
 
+namespace detail::pdhg {
+
+/// The steps of PDHG (see the file comment): the gradient-block scale μ, the primal and dual steps τ, σ
+/// (τσκ² = 0.99², κ² = ‖A‖² + 8μ² ≥ ‖K‖²) and the strength α of the adaptive step balance.
+struct Steps {
+  double mu = 0, tau = 0, sigma = 0;
+  double alpha = 0.5;
+
+  /// Residual balancing (Goldstein et al. 2015): τ/σ grows by (1 − α)⁻² when the primal residual exceeds the
+  /// dual one by 1.5×, shrinks by (1 − α)² in the opposite case (τσ kept), and α then decays by 0.95.
+  void balance(double primal, double dual) {
+    if (primal > 1.5 * dual) {  // primal lags: larger primal steps
+      tau /= 1.0 - alpha;
+      sigma *= 1.0 - alpha;
+      alpha *= 0.95;
+    } else if (dual > 1.5 * primal) {  // dual lags: larger dual steps
+      tau *= 1.0 - alpha;
+      sigma /= 1.0 - alpha;
+      alpha *= 0.95;
+    }
+  }
+};
+
+/// The starting steps for operator A: ‖A‖ as given by the options, or √1.01 × the power-method estimate
+/// (which approaches ‖A‖ from below); μ as given or ‖A‖/√8; τ = ρ·0.99/κ, σ = 0.99/(ρκ). Throws value_error
+/// for a zero operator whose norm is to be estimated.
+template <LinearOperator Op>
+[[nodiscard]] Steps initial_steps(const Op& a, const PdhgOptions& options) {
+  double a_norm = options.operator_norm();
+  if (a_norm == 0.0) {
+    a_norm = opnorm(a, options.power_iterations());
+    EQR_EXPECTS(a_norm > 0.0 && std::isfinite(a_norm), value_error,
+                "pdhg_tv: expected a nonzero operator with a finite norm, found ||A|| = ", a_norm);
+    a_norm *= std::sqrt(1.01);
+  }
+  Steps s;
+  s.mu = options.gradient_scale() > 0.0 ? options.gradient_scale()
+                                        : std::max(a_norm, 1e-12) / std::sqrt(gradient_norm_squared_bound);
+  const double kappa = std::sqrt(a_norm * a_norm + gradient_norm_squared_bound * s.mu * s.mu);
+  s.tau = options.step_ratio() * 0.99 / kappa;
+  s.sigma = 0.99 / (options.step_ratio() * kappa);
+  return s;
+}
+
+}  // namespace detail::pdhg
+
 /// Minimises ½‖Au − y‖² + λ TV(u) (+ the box of the options) by PDHG; see the file comment.  `y` must have the
 /// shape `a.range_shape(N)` for its batch size N and finite values, `initial` (default 0) the shape
 /// `a.domain_shape(N)`; λ must be finite and ≥ 0.  Throws shape_error / value_error otherwise, and
@@ -145,19 +192,9 @@ template <HostLinearOperator Op>
   detail::solver::expect_finite(u, "pdhg_tv: initial guess");
   const auto d = detail::tv::dims_of(u, "pdhg_tv: unknown");
 
-  double a_norm = options.operator_norm();
-  if (a_norm == 0.0) {
-    a_norm = opnorm(a, options.power_iterations());
-    EQR_EXPECTS(a_norm > 0.0 && std::isfinite(a_norm), value_error,
-                "pdhg_tv: expected a nonzero operator with a finite norm, found ||A|| = ", a_norm);
-    a_norm *= std::sqrt(1.01);  // the power method approaches ‖A‖ from below
-  }
-  const double mu = options.gradient_scale() > 0.0 ? options.gradient_scale()
-                                                   : std::max(a_norm, 1e-12) / std::sqrt(gradient_norm_squared_bound);
-  const double kappa = std::sqrt(a_norm * a_norm + gradient_norm_squared_bound * mu * mu);
-  double tau_d = options.step_ratio() * 0.99 / kappa, sigma_d = 0.99 / (options.step_ratio() * kappa);
+  detail::pdhg::Steps steps = detail::pdhg::initial_steps(a, options);
+  const double mu = steps.mu;
   const T radius = static_cast<T>(lambda / mu);
-  double alpha = 0.5;  // adaptive balancing: current adaptation strength (Goldstein et al. 2015)
   const Box& box = options.bounds();
   box.project_in_place(u);
   const T lo = box.limits<T>().first, hi = box.limits<T>().second;
@@ -175,8 +212,8 @@ template <HostLinearOperator Op>
   GradientField<T> p_old;    // adaptive only: p_k
 
   for (int k = 0; k < stop.iterations; ++k) {
-    const T tau = static_cast<T>(tau_d), sigma = static_cast<T>(sigma_d);
-    const T tau_mu = static_cast<T>(tau_d * mu), sigma_mu = static_cast<T>(sigma_d * mu);
+    const T tau = static_cast<T>(steps.tau), sigma = static_cast<T>(steps.sigma);
+    const T tau_mu = static_cast<T>(steps.tau * mu), sigma_mu = static_cast<T>(steps.sigma * mu);
     const T inv = T(1) / (T(1) + sigma);
     const bool balance = adaptive && k % 4 == 0;  // residuals cost ~half an iteration: balance every 4th
     if (balance) {
@@ -220,10 +257,10 @@ template <HostLinearOperator Op>
     if (balance) {
       // Residuals of the saddle-point conditions at (u_{k+1}; q_{k+1}, p_{k+1}) (see the file comment):
       //   primal ‖u_k − u_{k+1}‖/τ,   dual ‖(y_k − y_{k+1})/σ + K(ū_k − u_{k+1})‖ over both dual blocks.
-      const double primal = std::sqrt(diff) / tau_d;
+      const double primal = std::sqrt(diff) / steps.tau;
       double dual2 = 0;
       for (std::size_t e = 0; e < q.size(); ++e) {
-        const double r = (double(dq.data()[e]) - double(q.data()[e])) / sigma_d + double(au_bar.data()[e]) -
+        const double r = (double(dq.data()[e]) - double(q.data()[e])) / steps.sigma + double(au_bar.data()[e]) -
                          double(au_next.data()[e]);
         dual2 += r * r;
       }
@@ -242,23 +279,15 @@ template <HostLinearOperator Op>
           for (std::size_t j = 0; j < d.w; ++j) {
             const double gi = double(below[j]) - double(row[j]);
             const double gj = j + 1 < d.w ? double(row[j + 1]) - double(row[j]) : 0.0;
-            const double r0 = (double(o0[j]) - double(n0[j])) / sigma_d + mu * gi;
-            const double r1 = (double(o1[j]) - double(n1[j])) / sigma_d + mu * gj;
+            const double r0 = (double(o0[j]) - double(n0[j])) / steps.sigma + mu * gi;
+            const double r1 = (double(o1[j]) - double(n1[j])) / steps.sigma + mu * gj;
             acc += r0 * r0 + r1 * r1;
           }
         }
         return acc;
       });
       const double dual = std::sqrt(dual2);
-      if (primal > 1.5 * dual) {  // primal lags: larger primal steps
-        tau_d /= 1.0 - alpha;
-        sigma_d *= 1.0 - alpha;
-        alpha *= 0.95;
-      } else if (dual > 1.5 * primal) {  // dual lags: larger dual steps
-        tau_d *= 1.0 - alpha;
-        sigma_d /= 1.0 - alpha;
-        alpha *= 0.95;
-      }
+      steps.balance(primal, dual);
     }
     {
       T* pab = au_bar.data();

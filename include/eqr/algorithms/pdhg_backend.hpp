@@ -54,19 +54,9 @@ template <LinearOperator Op>
   expect_shape(B::shape(u), a.domain_shape(batch), "pdhg_tv: initial guess");
   EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error, "pdhg_tv: initial guess: expected finite values, found NaN or infinity");
 
-  double a_norm = options.operator_norm();
-  if (a_norm == 0.0) {
-    a_norm = opnorm(a, options.power_iterations());
-    EQR_EXPECTS(a_norm > 0.0 && std::isfinite(a_norm), value_error,
-                "pdhg_tv: expected a nonzero operator with a finite norm, found ||A|| = ", a_norm);
-    a_norm *= std::sqrt(1.01);  // the power method approaches ‖A‖ from below
-  }
-  const double mu = options.gradient_scale() > 0.0 ? options.gradient_scale()
-                                                   : std::max(a_norm, 1e-12) / std::sqrt(gradient_norm_squared_bound);
-  const double kappa = std::sqrt(a_norm * a_norm + gradient_norm_squared_bound * mu * mu);
-  double tau_d = options.step_ratio() * 0.99 / kappa, sigma_d = 0.99 / (options.step_ratio() * kappa);
+  detail::pdhg::Steps steps = detail::pdhg::initial_steps(a, options);
+  const double mu = steps.mu;
   const double radius = lambda / mu;
-  double alpha = 0.5;  // adaptive balancing: current adaptation strength (Goldstein et al. 2015)
   const Box& box = options.bounds();
   const StoppingRule& stop = options.stopping();
   const BackendGradient<B> nabla(B::shape(u).c);
@@ -81,7 +71,7 @@ template <LinearOperator Op>
   const bool adaptive = options.adaptive();
 
   for (int k = 0; k < stop.iterations; ++k) {
-    const T tau = static_cast<T>(tau_d), sigma = static_cast<T>(sigma_d);
+    const T tau = static_cast<T>(steps.tau), sigma = static_cast<T>(steps.sigma);
     const bool balance = adaptive && k % 4 == 0;  // residuals cost ~half an iteration: balance every 4th
     std::optional<Tensor> q_old, p_old, u_bar_old;
     if (balance) {
@@ -93,12 +83,12 @@ template <LinearOperator Op>
     B::axpy(sigma, au_bar, q);
     B::axpy(-sigma, y, q);
     B::scale(q, T(1) / (T(1) + sigma));
-    B::axpy(static_cast<T>(sigma_d * mu), nabla.gradient(u_bar), p);
+    B::axpy(static_cast<T>(steps.sigma * mu), nabla.gradient(u_bar), p);
     p = project_to_balls<B>(p, radius);
     // Primal step: u ← Π_C(u − τAᵀq + τμ div p), ū ← 2u_new − u_old.
     Tensor next = B::clone(u);
     B::axpy(-tau, a.adjoint(q), next);
-    B::axpy(static_cast<T>(tau_d * mu), nabla.divergence(p), next);
+    B::axpy(static_cast<T>(steps.tau * mu), nabla.divergence(p), next);
     next = project_to_box<B>(std::move(next), box);
     const double diff = B::squared_norm(B::subtract(next, u));
     const double size = B::squared_norm(next);
@@ -111,24 +101,16 @@ template <LinearOperator Op>
     if (balance) {
       // Residuals of the saddle-point conditions at (u_{k+1}; q_{k+1}, p_{k+1}):
       //   primal ‖u_k − u_{k+1}‖/τ,   dual ‖(ξ_k − ξ_{k+1})/σ + K(ū_k − u_{k+1})‖ over both dual blocks.
-      const double primal = std::sqrt(diff) / tau_d;
+      const double primal = std::sqrt(diff) / steps.tau;
       Tensor rq = B::subtract(*q_old, q);
-      B::scale(rq, static_cast<T>(1.0 / sigma_d));
+      B::scale(rq, static_cast<T>(1.0 / steps.sigma));
       B::axpy(T(1), au_bar, rq);
       B::axpy(T(-1), au_next, rq);
       Tensor rp = B::subtract(*p_old, p);
-      B::scale(rp, static_cast<T>(1.0 / sigma_d));
+      B::scale(rp, static_cast<T>(1.0 / steps.sigma));
       B::axpy(static_cast<T>(mu), nabla.gradient(B::subtract(*u_bar_old, u)), rp);
       const double dual = std::sqrt(B::squared_norm(rq) + B::squared_norm(rp));
-      if (primal > 1.5 * dual) {  // primal lags: larger primal steps
-        tau_d /= 1.0 - alpha;
-        sigma_d *= 1.0 - alpha;
-        alpha *= 0.95;
-      } else if (dual > 1.5 * primal) {  // dual lags: larger dual steps
-        tau_d *= 1.0 - alpha;
-        sigma_d /= 1.0 - alpha;
-        alpha *= 0.95;
-      }
+      steps.balance(primal, dual);
     }
     au_bar = B::clone(au_next);
     B::scale(au_bar, T(2));
