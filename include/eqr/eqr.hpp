@@ -47,6 +47,7 @@
 #include "eqr/algorithms/pdhg_backend.hpp"
 #include "eqr/algorithms/prox.hpp"
 #include "eqr/algorithms/prox_gradient.hpp"
+#include "eqr/algorithms/prox_gradient_backend.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/algorithms/tv_backend.hpp"

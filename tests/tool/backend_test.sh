@@ -64,25 +64,27 @@ for run in on_cpu on_torch; do
     awk -v a=\"\$a\" -v b=\"\$b\" 'BEGIN { d = a - b; exit !(a > 10 && (d < 0 ? -d : d) <= 1e-3) }'"
 done
 
-echo "== TV reconstruction by PDHG on torch-cpu follows the cpu backend"
+echo "== TV reconstruction on torch-cpu follows the cpu backend, by PDHG and by FISTA"
 # The PDHG iteration is non-expansive, so the float rounding of the two backends (which sum in different
-# orders) adds up at most linearly: after 200 iterations at most ~200 × 6e-8 ≈ 1e-5 of the image, i.e. the
-# two solutions agree to a PSNR of one against the other of well over 80 dB, and their objectives to 1e-4.
+# orders) adds up at most linearly: after 200 iterations at most ~200 × 6e-8 ≈ 1e-5 of the image, i.e. the two
+# solutions agree to a PSNR of one against the other of well over 80 dB, and their objectives to 1e-4.
+# FISTA's momentum step is not non-expansive, so for it the same bound is an empirical one: measured 118 dB
+# (PDHG 145 dB) on 128×128 Shepp-Logan, 200 iterations. The host and device solvers are compared exactly, in
+# double, in test_torch_tv.
 expect_ok "sinogram for TV" "$EQR" radon --in x.npy --angles 20 --out y_tv.npy
-for backend in cpu torch-cpu; do
-  expect_ok "tv by pdhg on $backend" bash -c "\"$EQR\" tv --problem ct --in y_tv.npy --size 16 --lambda 0.05 \
-    --iterations 200 --algorithm pdhg --nonnegative --backend $backend --out tv_$backend.npy --json >tv_$backend.json"
+for algorithm in pdhg fista; do
+  for backend in cpu torch-cpu; do
+    expect_ok "tv by $algorithm on $backend" bash -c "\"$EQR\" tv --problem ct --in y_tv.npy --size 16 --lambda 0.05 \
+      --iterations 200 --algorithm $algorithm --nonnegative --backend $backend --out tv_$backend.npy --json >tv_$backend.json"
+  done
+  check "$algorithm: the JSON names the backend that solved" grep -q '"backend": "torch-cpu"' tv_torch-cpu.json
+  check "$algorithm: the two TV objectives agree to 1e-4 relative" bash -c "
+    a=\$(sed -E 's/.*\"objective\": ([^,]*),.*/\\1/' tv_cpu.json); b=\$(sed -E 's/.*\"objective\": ([^,]*),.*/\\1/' tv_torch-cpu.json)
+    awk -v a=\"\$a\" -v b=\"\$b\" 'BEGIN { d = a - b; exit !(a > 0 && (d < 0 ? -d : d) <= 1e-4 * a) }'"
+  expect_ok "$algorithm: compare the two TV solutions" "$EQR" compare --ref tv_cpu.npy --in tv_torch-cpu.npy --json
+  check "$algorithm: the two TV solutions agree (PSNR of one against the other >= 80 dB)" \
+    bash -c "sed -E 's/.*\"psnr\": ([^,]*),.*/\\1/' out.txt | awk '{ exit !(\$1 >= 80) }'"
 done
-check "the JSON names the backend that solved" grep -q '"backend": "torch-cpu"' tv_torch-cpu.json
-check "the two TV objectives agree to 1e-4 relative" bash -c "
-  a=\$(sed -E 's/.*\"objective\": ([^,]*),.*/\\1/' tv_cpu.json); b=\$(sed -E 's/.*\"objective\": ([^,]*),.*/\\1/' tv_torch-cpu.json)
-  awk -v a=\"\$a\" -v b=\"\$b\" 'BEGIN { d = a - b; exit !(a > 0 && (d < 0 ? -d : d) <= 1e-4 * a) }'"
-expect_ok "compare the two TV solutions" "$EQR" compare --ref tv_cpu.npy --in tv_torch-cpu.npy --json
-check "the two TV solutions agree (PSNR of one against the other >= 80 dB)" \
-  bash -c "sed -E 's/.*\"psnr\": ([^,]*),.*/\\1/' out.txt | awk '{ exit !(\$1 >= 80) }'"
-expect_error "FISTA is refused on torch-cpu, naming PDHG" "TV runs there by PDHG only; add --algorithm pdhg" \
-  "$EQR" tv --problem ct --in y_tv.npy --size 16 --lambda 0.05 --backend torch-cpu --out bad_tv.npy
-check "a refused TV run writes no output" test ! -e bad_tv.npy
 
 echo "== errors"
 expect_error "unknown backend" "--backend: expected one of the backends of this build and machine \(cpu, torch-cpu.*\), found 'gpu'" \

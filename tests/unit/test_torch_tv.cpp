@@ -1,20 +1,23 @@
-// TV reconstruction on LibTorch's CPU device (algorithms/tv_backend.hpp, algorithms/pdhg_backend.hpp): the
-// backend's gradient and divergence against the host's loops (tv.hpp) and their adjointness, the pointwise
-// ball and box projections against direct host formulas, and PDHG on the device against the host solver —
-// iterates, relative changes and objectives in double — for CT, complex MRI and denoising, with and without
-// the box and the adaptive step balance; plus its errors for bad input.
+// TV reconstruction on LibTorch's CPU device (algorithms/tv_backend.hpp, pdhg_backend.hpp,
+// prox_gradient_backend.hpp): the backend's gradient and divergence against the host's loops (tv.hpp) and
+// their adjointness, the pointwise ball and box projections against direct host formulas, the FGP TV prox
+// against the host's `TvProx` (solutions, duals, warm starts, early stops), and PDHG and FISTA on the device
+// against the host solvers — iterates, relative changes and objectives in double — for CT, complex MRI and
+// denoising, with and without the box, the adaptive step balance and the restart; plus their errors for bad
+// input.
 #include "../support/torch_doctest.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <utility>
 #include <vector>
 
-#include "eqr/algorithms/pdhg.hpp"
-#include "eqr/algorithms/pdhg_backend.hpp"
 #include "eqr/algorithms/tv.hpp"
+#include "eqr/algorithms/prox_gradient_backend.hpp"
 #include "eqr/algorithms/tv_backend.hpp"
+#include "eqr/algorithms/tv_prox.hpp"
 #include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/backends/torch/operators/operators.hpp"
 #include "eqr/backends/torch/torch.hpp"
@@ -23,6 +26,8 @@
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
 #include "eqr/operators/radon.hpp"
+
+#include "../support/solver_agreement.hpp"
 
 namespace {
 
@@ -38,10 +43,7 @@ HostBatch random_batch(const eqr::Shape4& s, std::uint64_t seed, double lo = -1.
   return x;
 }
 
-torch::Tensor on_torch(const HostBatch& x) {
-  const auto& s = x.shape();
-  return TorchD::from_host({s[0], s[1], s[2], s[3]}, std::span<const double>(x.data(), x.size()));
-}
+torch::Tensor on_torch(const HostBatch& x) { return eqr::testing::to_backend<TorchD>(x); }
 
 std::vector<double> host_values(const torch::Tensor& t) { return TorchD::to_host(t); }
 
@@ -54,29 +56,30 @@ double max_difference(const std::vector<double>& a, const A& b) {
   return m;
 }
 
-/// max_k |a_k − b_k| / max_k |b_k|.
-double relative_difference(const std::vector<double>& a, const HostBatch& b) {
-  double scale = 0;
-  for (const double v : b) scale = std::max(scale, std::abs(v));
-  return max_difference(a, b) / scale;
+/// One problem posed on the host and on the device: the same operator on both backends, and the data.
+template <template <class> class Op>
+struct TwinProblem {
+  Op<Host> host;
+  Op<TorchD> device;
+  HostBatch y;
+};
+
+/// Sparse-angle CT (9 angles) of a random 2 × 12 × 12 batch with uniform noise of ±0.2.
+TwinProblem<eqr::Radon> ct_problem() {
+  const auto geometry = eqr::parallel_beam(12, 9);
+  eqr::Radon<Host> host(geometry);
+  HostBatch y = host.apply(random_batch({2, 1, 12, 12}, 3, 0.0, 1.0));
+  y += random_batch(Host::shape(y), 5, -0.2, 0.2);
+  return {std::move(host), eqr::Radon<TorchD>(geometry), std::move(y)};
 }
 
-/// The host solution and the device solution of one problem, and their histories.
-template <class HostOp, class TorchOp>
-void check_pdhg_agrees(const HostOp& host_op, const TorchOp& torch_op, const HostBatch& y, double lambda,
-                       const eqr::PdhgOptions& options) {
-  const auto on_host = eqr::pdhg_tv(host_op, y, lambda, options);
-  const auto on_device = eqr::pdhg_tv(torch_op, on_torch(y), lambda, options);
-  CHECK(on_device.solution.device().is_cpu());
-  CHECK(relative_difference(host_values(on_device.solution), on_host.solution) < 1e-9);
-  REQUIRE(on_device.history.iterations == on_host.history.iterations);
-  CHECK(on_device.history.converged == on_host.history.converged);
-  REQUIRE(on_device.history.relative_change.size() == on_host.history.relative_change.size());
-  for (std::size_t k = 0; k < on_host.history.relative_change.size(); ++k)
-    CHECK(on_device.history.relative_change[k] == doctest::Approx(on_host.history.relative_change[k]).epsilon(1e-7));
-  REQUIRE(on_device.history.objective.size() == on_host.history.objective.size());
-  for (std::size_t k = 0; k < on_host.history.objective.size(); ++k)
-    CHECK(on_device.history.objective[k] == doctest::Approx(on_host.history.objective[k]).epsilon(1e-9));
+/// Single-coil MRI of a random complex 10 × 10 image with half of the k-space columns (equispaced).
+TwinProblem<eqr::MaskedFourier> mri_problem() {
+  const std::size_t n = 10;
+  const auto mask = eqr::equispaced_line_mask<double>(n, 2.0, 0.2, 1);
+  eqr::MaskedFourier<Host> host(n, mask);
+  HostBatch y = host.apply(random_batch({1, 2, n, n}, 13));
+  return {std::move(host), eqr::MaskedFourier<TorchD>(n, mask), std::move(y)};
 }
 
 }  // namespace
@@ -117,7 +120,7 @@ TEST_CASE("the ball projection scales each pixel's field onto |z| <= r; the box 
     for (std::size_t n = 0; n < s.n; ++n)
       for (std::size_t k = 0; k < s.h * s.w; ++k) {
         double m2 = 0;
-        for (std::size_t c = 0; c < s.c; ++c) m2 += z.data()[(n * s.c + c) * s.h * s.w + k] * z.data()[(n * s.c + c) * s.h * s.w + k];
+        for (std::size_t c = 0; c < s.c; ++c) m2 += std::pow(z.data()[(n * s.c + c) * s.h * s.w + k], 2);
         const double factor = std::sqrt(m2) > r ? r / std::sqrt(m2) : 1.0;
         for (std::size_t c = 0; c < s.c; ++c) want.data()[(n * s.c + c) * s.h * s.w + k] *= factor;
       }
@@ -126,7 +129,8 @@ TEST_CASE("the ball projection scales each pixel's field onto |z| <= r; the box 
   CHECK_THROWS_AS((void)eqr::project_to_balls<TorchD>(on_torch(z), -1.0), eqr::value_error);
 
   const double inf = std::numeric_limits<double>::infinity();
-  for (const auto& box : {eqr::Box::non_negative(), eqr::Box(0.25, 0.75), eqr::Box(-inf, -0.5), eqr::Box::unbounded()}) {
+  const auto boxes = {eqr::Box::non_negative(), eqr::Box(0.25, 0.75), eqr::Box(-inf, -0.5), eqr::Box::unbounded()};
+  for (const auto& box : boxes) {
     CAPTURE(box.lower());
     CAPTURE(box.upper());
     const auto clamped = host_values(eqr::project_to_box<TorchD>(on_torch(z), box));
@@ -137,26 +141,17 @@ TEST_CASE("the ball projection scales each pixel's field onto |z| <= r; the box 
 }
 
 TEST_CASE("PDHG on the device follows the host solver: CT with u >= 0, adaptive steps") {
-  const auto geometry = eqr::parallel_beam(12, 9);
-  const eqr::Radon<Host> host_radon(geometry);
-  const eqr::Radon<TorchD> torch_radon(geometry);
-  const HostBatch truth = random_batch({2, 1, 12, 12}, 3, 0.0, 1.0);
-  HostBatch y = host_radon.apply(truth);
-  const HostBatch noise = random_batch(Host::shape(y), 5, -0.2, 0.2);
-  y += noise;
-  check_pdhg_agrees(host_radon, torch_radon, y, 0.3,
-                    eqr::PdhgOptions{}.iterations(60).bounds(eqr::Box::non_negative()).record_objective(true));
+  const auto ct = ct_problem();
+  const auto options = eqr::PdhgOptions{}.iterations(60).bounds(eqr::Box::non_negative()).record_objective(true);
+  eqr::testing::check_pdhg_agrees(ct.host, ct.device, ct.y, 0.3, options);
 }
 
 TEST_CASE("PDHG on the device follows the host solver: complex MRI, fixed steps, stopped by tolerance") {
-  const std::size_t n = 10;
-  const auto mask = eqr::equispaced_line_mask<double>(n, 2.0, 0.2, 1);
-  const eqr::MaskedFourier<Host> host_mri(n, mask);
-  const eqr::MaskedFourier<TorchD> torch_mri(n, mask);
-  const HostBatch y = host_mri.apply(random_batch({1, 2, n, n}, 13));
-  const auto options = eqr::PdhgOptions{}.iterations(1000).tolerance(1e-4).adaptive(false).operator_norm(1.0).record_objective(true);
-  check_pdhg_agrees(host_mri, torch_mri, y, 0.05, options);
-  CHECK(eqr::pdhg_tv(torch_mri, on_torch(y), 0.05, options).history.converged);
+  const auto mri = mri_problem();
+  const auto options =
+      eqr::PdhgOptions{}.iterations(1000).tolerance(1e-4).adaptive(false).operator_norm(1.0).record_objective(true);
+  eqr::testing::check_pdhg_agrees(mri.host, mri.device, mri.y, 0.05, options);
+  CHECK(eqr::pdhg_tv(mri.device, on_torch(mri.y), 0.05, options).history.converged);
 }
 
 TEST_CASE("PDHG on the device follows the host solver: denoising with a box and a warm start") {
@@ -164,9 +159,10 @@ TEST_CASE("PDHG on the device follows the host solver: denoising with a box and 
   const eqr::Identity<TorchD> torch_id(9, 11);
   const HostBatch y = random_batch({3, 1, 9, 11}, 17, 0.0, 1.0);
   const auto options = eqr::PdhgOptions{}.iterations(50).bounds(eqr::Box(0.2, 0.8)).gradient_scale(2.0).step_ratio(0.2);
-  check_pdhg_agrees(host_id, torch_id, y, 0.1, options);
+  eqr::testing::check_pdhg_agrees(host_id, torch_id, y, 0.1, options);
   // λ = 0 with the identity: the solution is the projection of y onto the box.
-  const auto r = eqr::pdhg_tv(torch_id, on_torch(y), 0.0, eqr::PdhgOptions{}.iterations(200).operator_norm(1.0).bounds(eqr::Box(0.2, 0.8)));
+  const auto box_only = eqr::PdhgOptions{}.iterations(200).operator_norm(1.0).bounds(eqr::Box(0.2, 0.8));
+  const auto r = eqr::pdhg_tv(torch_id, on_torch(y), 0.0, box_only);
   HostBatch want = y;
   for (auto& v : want) v = std::clamp(v, 0.2, 0.8);
   CHECK(max_difference(host_values(r.solution), want) < 1e-6);
@@ -182,4 +178,73 @@ TEST_CASE("PDHG on the device rejects bad input with the host solver's errors") 
   TorchD::fill(bad, std::numeric_limits<double>::quiet_NaN());
   CHECK_THROWS_AS((void)eqr::pdhg_tv(id, bad, 0.1), eqr::value_error);
   CHECK_THROWS_AS((void)eqr::pdhg_tv(id, y, 0.1, {}, bad), eqr::value_error);
+}
+
+TEST_CASE("the FGP TV prox on the device is the host's TvProx: solution, dual, warm start, early stop") {
+  const HostBatch v = random_batch({2, 2, 9, 8}, 21, 0.0, 1.0);
+  for (const auto& box : {eqr::Box::unbounded(), eqr::Box::non_negative(), eqr::Box(0.3, 0.7)}) {
+    for (const double tolerance : {0.0, 1e-4}) {
+      CAPTURE(box.lower());
+      CAPTURE(tolerance);
+      const auto options = eqr::TvProxOptions{}.iterations(80).tolerance(tolerance).bounds(box);
+      eqr::TvProx<double> host(0.4, options);
+      eqr::BackendTvProx<TorchD> device(0.4, options);
+      for (const double tau : {0.5, 0.25}) {  // the second call starts from the first call's dual
+        const auto want = host.prox(v, tau);
+        const auto got = device.prox(on_torch(v), tau);
+        CHECK(max_difference(host_values(got), want) < 1e-12);
+        CHECK(device.last_iterations() == host.last_iterations());
+        REQUIRE(device.dual().has_value());
+        CHECK(max_difference(host_values(*device.dual()), host.dual()) < 1e-12);
+        CHECK(device.value(got) == doctest::Approx(host.value(want)).epsilon(1e-12));
+      }
+      if (tolerance > 0) CHECK(device.last_iterations() < 80);
+    }
+  }
+  eqr::BackendTvProx<TorchD> g(0.0);
+  const auto box_only = host_values(g.prox(on_torch(v), 1.0));
+  CHECK(max_difference(box_only, v) == 0.0);
+  CHECK_THROWS_AS((void)eqr::BackendTvProx<TorchD>(-1.0), eqr::value_error);
+  CHECK_THROWS_AS((void)g.prox(on_torch(v), 0.0), eqr::value_error);
+}
+
+TEST_CASE("FISTA with the TV prox on the device follows the host solver: CT with u >= 0, and restart") {
+  const auto ct = ct_problem();
+  for (const bool restart : {false, true}) {
+    CAPTURE(restart);
+    const auto prox_options = eqr::TvProxOptions{}.iterations(10).bounds(eqr::Box::non_negative());
+    const auto options = eqr::ProximalGradientOptions{}.iterations(40).restart(restart).record_objective(true);
+    eqr::TvProx<double> host_g(0.3, prox_options);
+    eqr::BackendTvProx<TorchD> device_g(0.3, prox_options);
+    eqr::testing::check_results_agree<TorchD>(eqr::proximal_gradient(ct.host, ct.y, host_g, options),
+                                              eqr::proximal_gradient(ct.device, on_torch(ct.y), device_g, options));
+  }
+}
+
+TEST_CASE("FISTA on the device follows the host solver: complex MRI, plain gradient steps, stopped by tolerance") {
+  const auto mri = mri_problem();
+  const auto options = eqr::ProximalGradientOptions{}.iterations(500).tolerance(1e-4).accelerated(false).lipschitz(1.0);
+  eqr::TvProx<double> host_g(0.05, eqr::TvProxOptions{}.iterations(20));
+  eqr::BackendTvProx<TorchD> device_g(0.05, eqr::TvProxOptions{}.iterations(20));
+  const auto on_device = eqr::proximal_gradient(mri.device, on_torch(mri.y), device_g, options);
+  eqr::testing::check_results_agree<TorchD>(eqr::proximal_gradient(mri.host, mri.y, host_g, options), on_device);
+  CHECK(on_device.history.converged);
+}
+
+TEST_CASE("FISTA on the device rejects bad input with the host solver's errors") {
+  const eqr::Identity<TorchD> id(4, 4);
+  eqr::BackendTvProx<TorchD> g(0.1);
+  const auto y = TorchD::zeros({1, 1, 4, 4});
+  CHECK_THROWS_AS((void)eqr::proximal_gradient(id, TorchD::zeros({1, 1, 5, 4}), g), eqr::shape_error);
+  CHECK_THROWS_AS((void)eqr::proximal_gradient(id, y, g, {}, TorchD::zeros({2, 1, 4, 3})), eqr::shape_error);
+  auto bad = TorchD::zeros({1, 1, 4, 4});
+  TorchD::fill(bad, std::numeric_limits<double>::infinity());
+  CHECK_THROWS_AS((void)eqr::proximal_gradient(id, bad, g), eqr::value_error);
+  // A proximal operator without a value: the objective cannot be recorded.
+  struct Shrink {
+    torch::Tensor prox(const torch::Tensor& x, double tau) { return x / (1.0 + tau); }
+  } shrink;
+  CHECK_THROWS_AS((void)eqr::proximal_gradient(id, y, shrink, eqr::ProximalGradientOptions{}.record_objective(true)),
+                  eqr::value_error);
+  CHECK(eqr::proximal_gradient(id, y, shrink, eqr::ProximalGradientOptions{}.iterations(3)).history.iterations == 3);
 }

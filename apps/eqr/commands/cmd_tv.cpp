@@ -1,6 +1,6 @@
 // `eqr tv`: classical TV-regularised reconstruction, min_u ½‖Au − y‖² + λ TV(u), for CT (parallel-beam Radon),
 // single-coil MRI (masked centred DFT, complex images) and denoising (identity), by FISTA with the FGP TV prox
-// or by PDHG, on the CPU backend or (PDHG) on LibTorch's CPU and CUDA devices.
+// or by PDHG, on the CPU backend or on LibTorch's CPU and CUDA devices.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,9 +14,6 @@
 #include "models/tv_problem.hpp"
 #include "support/cli.hpp"
 #include "eqr/backends/cpu/cpu.hpp"
-#include "eqr/algorithms/pdhg.hpp"
-#include "eqr/algorithms/prox_gradient.hpp"
-#include "eqr/algorithms/tv_prox.hpp"
 #include "support/geometry_args.hpp"
 #include "support/json.hpp"
 #include "support/npy_args.hpp"
@@ -53,28 +50,19 @@ struct Outcome {
 /// Solves one problem with the chosen algorithm on the chosen backend and evaluates the final objective
 /// ½‖Au − y‖² + λ TV(u) (on the CPU).
 Outcome solve(const TvProblem& problem, const Batch& y, const Settings& s) {
-  const auto a = problem.forward<FB>();
   const auto box = s.nonnegative ? eqr::Box::non_negative() : eqr::Box::unbounded();
+  eqr::experiments::TvSolver solver;
+  solver.algorithm = s.algorithm;
+  solver.lambda = s.lambda;
+  solver.pdhg.iterations(s.iterations).tolerance(s.tolerance).bounds(box).step_ratio(s.step_ratio);
+  solver.pdhg.operator_norm(s.operator_norm);
+  solver.fista.iterations(s.iterations).tolerance(s.tolerance).lipschitz(s.operator_norm * s.operator_norm);
+  solver.prox.iterations(s.inner).bounds(box);
   const auto start = std::chrono::steady_clock::now();
-  eqr::SolverResult<Real> result;
-  if (s.algorithm == "pdhg") {
-    const auto options = eqr::PdhgOptions{}
-                             .iterations(s.iterations)
-                             .tolerance(s.tolerance)
-                             .bounds(box)
-                             .step_ratio(s.step_ratio)
-                             .operator_norm(s.operator_norm);
-    result = s.backend == "cpu" ? eqr::pdhg_tv(a, y, s.lambda, options)
-                                : eqr::experiments::torch_plugin()->pdhg_tv(s.backend == "torch-cuda", problem, y,
-                                                                            s.lambda, options);
-  } else {
-    eqr::TvProx<Real> g(s.lambda, eqr::TvProxOptions{}.iterations(s.inner).bounds(box));
-    result = eqr::proximal_gradient(a, y, g,
-                                    eqr::ProximalGradientOptions{}
-                                        .iterations(s.iterations)
-                                        .tolerance(s.tolerance)
-                                        .lipschitz(s.operator_norm * s.operator_norm));
-  }
+  auto result = s.backend == "cpu"
+                    ? eqr::experiments::solve_tv<FB>(problem, y, solver)
+                    : eqr::experiments::torch_plugin()->solve_tv(s.backend == "torch-cuda", problem, y, solver);
+  const auto a = problem.forward<FB>();
   Outcome out;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.iterations = result.history.iterations;
@@ -184,9 +172,6 @@ int run(eqr::cli::Args& args) {
   if (s.algorithm != "fista" && s.algorithm != "pdhg")
     throw eqr::cli::usage_error("--algorithm: expected fista or pdhg, found '" + s.algorithm + "'");
   eqr::experiments::expect_available_backend(s.backend);
-  if (s.backend != "cpu" && s.algorithm != "pdhg")
-    throw eqr::cli::usage_error("--backend " + s.backend + ": TV runs there by PDHG only; add --algorithm pdhg " +
-                                "(FISTA with the FGP prox runs on the cpu backend)");
   if (!(s.tolerance >= 0 && std::isfinite(s.tolerance)))
     throw eqr::cli::usage_error("--tolerance: expected a finite number >= 0, found " + std::to_string(s.tolerance));
   if (!(s.step_ratio > 0 && std::isfinite(s.step_ratio)))
@@ -278,8 +263,8 @@ const bool registered = eqr::cli::register_command(
      "  --iterations I     outer iterations (default 100)\n"
      "  --algorithm        fista (default: FISTA, step 1/|A|^2 by the power method, FGP TV prox) or pdhg\n"
      "                     (Chambolle-Pock)\n"
-     "  --backend B        cpu (default) or, with --algorithm pdhg, torch-cpu / torch-cuda (`eqr info` lists the\n"
-     "                     backends of this build and machine); the solution is written the same way\n"
+     "  --backend B        cpu (default), torch-cpu or torch-cuda: where the solver runs (`eqr info` lists the\n"
+     "                     backends of this build and machine)\n"
      "  --inner K          FGP iterations per FISTA step, warm-started (default 10)\n"
      "  --step-ratio R     PDHG starting primal/dual step balance (default 1; larger = larger primal steps;\n"
      "                     adapted while iterating by residual balancing)\n"

@@ -9,7 +9,6 @@
 
 #include "models/model.hpp"
 #include "models/tv_problem.hpp"
-#include "eqr/algorithms/pdhg.hpp"
 
 namespace eqr::experiments {
 
@@ -23,10 +22,9 @@ struct TorchPlugin {
   Model* (*make_model)(bool cuda, const RunConfig& c, const ProblemGeometry& geometry, const ProblemGeometry& start);
   /// Whether LibTorch sees a CUDA device.
   bool (*cuda_available)();
-  /// `pdhg_tv` (algorithms/pdhg_backend.hpp) for ½‖Au − y‖² + λ TV(u), A = `problem.forward<B>()`, on
-  /// LibTorch (float), on CUDA device 0 (`cuda`) or on the CPU device; y and the solution are CPU tensors.
-  SolverResult<float> (*pdhg_tv)(bool cuda, const TvProblem& problem, const Tensor& y, double lambda,
-                                 const PdhgOptions& options);
+  /// `solve_tv` (models/tv_problem.hpp) on LibTorch (float), on CUDA device 0 (`cuda`) or on the CPU device;
+  /// y and the solution are CPU tensors.
+  BackendSolverResult<FB> (*solve_tv)(bool cuda, const TvProblem& problem, const Tensor& y, const TvSolver& solver);
 };
 
 /// The LibTorch plugin of this tool, loaded on first use; nullptr when the tool was built without LibTorch or

@@ -4,7 +4,6 @@
 
 #include "models/backend_model.hpp"
 #include "models/backends.hpp"
-#include "eqr/algorithms/pdhg_backend.hpp"
 #include "eqr/backends/torch/torch.hpp"
 
 namespace {
@@ -21,23 +20,22 @@ Model* make_torch_model(bool cuda, const RunConfig& c, const ProblemGeometry& ge
 bool cuda_available() { return torch::cuda::is_available(); }
 
 template <class B>
-eqr::SolverResult<float> pdhg_tv_on(const TvProblem& problem, const Tensor& y, double lambda,
-                                    const eqr::PdhgOptions& options) {
-  auto r = eqr::pdhg_tv(problem.forward<B>(), copy_to_backend<B>(y), lambda, options);
+eqr::BackendSolverResult<FB> solve_tv_on(const TvProblem& problem, const Tensor& y, const TvSolver& solver) {
+  auto r = solve_tv<B>(problem, copy_to_backend<B>(y), solver);
   return {copy_to_cpu<B>(r.solution), std::move(r.history)};
 }
 
-eqr::SolverResult<float> torch_pdhg_tv(bool cuda, const TvProblem& problem, const Tensor& y, double lambda,
-                                       const eqr::PdhgOptions& options) {
+eqr::BackendSolverResult<FB> torch_solve_tv(bool cuda, const TvProblem& problem, const Tensor& y,
+                                            const TvSolver& solver) {
   using eqr::DeviceKind;
   using eqr::libtorch::TorchBackend;
-  if (cuda) return pdhg_tv_on<TorchBackend<float, DeviceKind::cuda>>(problem, y, lambda, options);
-  return pdhg_tv_on<TorchBackend<float, DeviceKind::cpu>>(problem, y, lambda, options);
+  if (cuda) return solve_tv_on<TorchBackend<float, DeviceKind::cuda>>(problem, y, solver);
+  return solve_tv_on<TorchBackend<float, DeviceKind::cpu>>(problem, y, solver);
 }
 
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const TorchPlugin* eqr_torch_backend_plugin() {
-  static const TorchPlugin plugin{make_torch_model, cuda_available, torch_pdhg_tv};
+  static const TorchPlugin plugin{make_torch_model, cuda_available, torch_solve_tv};
   return &plugin;
 }

@@ -1,13 +1,20 @@
 /// @file apps/eqr/models/tv_problem.hpp
-/// The forward operator of an `eqr tv` run, described so that it can be built on any tensor backend: the
-/// tool solves on the CPU backend itself and hands the description to the LibTorch plugin
+/// An `eqr tv` run — its forward operator and its solver — described so that it can be solved on any tensor
+/// backend: the tool solves on the CPU backend itself and hands the description to the LibTorch plugin
 /// (models/backends.hpp) for `--backend torch-cpu|torch-cuda`.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "eqr/algorithms/pdhg.hpp"
+#include "eqr/algorithms/pdhg_backend.hpp"
+#include "eqr/algorithms/prox_gradient.hpp"
+#include "eqr/algorithms/prox_gradient_backend.hpp"
+#include "eqr/algorithms/tv_backend.hpp"
+#include "eqr/algorithms/tv_prox.hpp"
 #include "eqr/operators/any_operator.hpp"
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/masked_fourier.hpp"
@@ -33,5 +40,32 @@ struct TvProblem {
     return Identity<B>(height, width);
   }
 };
+
+/// The solver of a TV run for ½‖Au − y‖² + λ TV(u): PDHG, or FISTA with the FGP TV prox.
+struct TvSolver {
+  std::string algorithm = "fista";  ///< fista | pdhg
+  double lambda = 0;
+  PdhgOptions pdhg;                 ///< pdhg
+  ProximalGradientOptions fista;    ///< fista: the outer iterations
+  TvProxOptions prox;               ///< fista: the TV prox (inner iterations, box)
+};
+
+/// Solves the run on backend B: the host solvers on the CPU backend, the backend solvers elsewhere.
+template <TensorBackend B>
+[[nodiscard]] BackendSolverResult<B> solve_tv(const TvProblem& problem, const typename B::tensor_type& y,
+                                              const TvSolver& solver) {
+  const auto a = problem.forward<B>();
+  auto solved = [&]() {
+    if (solver.algorithm == "pdhg") return pdhg_tv(a, y, solver.lambda, solver.pdhg);
+    if constexpr (HostLinearOperator<AnyLinearOperator<B>>) {
+      TvProx<typename B::scalar_type> g(solver.lambda, solver.prox);
+      return proximal_gradient(a, y, g, solver.fista);
+    } else {
+      BackendTvProx<B> g(solver.lambda, solver.prox);
+      return proximal_gradient(a, y, g, solver.fista);
+    }
+  }();
+  return {std::move(solved.solution), std::move(solved.history)};
+}
 
 }  // namespace eqr::experiments

@@ -12,18 +12,13 @@
 /// method needs (the relative change for the stopping rule and the history, the residuals of the adaptive
 /// step balance) are backend reductions, one host synchronisation each per iteration. The objective, when
 /// recorded, evaluates TV(u) on a host copy of u (tv.hpp). The two solvers agree to rounding
-/// (tests/torch/test_torch_tv.cpp compares them in double).
+/// (tests/unit/test_torch_tv.cpp compares them in double).
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <optional>
-#include <span>
 #include <utility>
-#include <vector>
-
-#include <xtensor/xtensor.hpp>
 
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/solver_result.hpp"
@@ -49,10 +44,12 @@ template <LinearOperator Op>
   const std::size_t batch = B::shape(y).n;
   expect_shape(B::shape(y), a.range_shape(batch), "pdhg_tv: measurements y");
   // Σ y² accumulated in double is finite exactly when every entry is (a float squared cannot overflow it).
-  EQR_EXPECTS(std::isfinite(B::squared_norm(y)), value_error, "pdhg_tv: measurements y: expected finite values, found NaN or infinity");
+  EQR_EXPECTS(std::isfinite(B::squared_norm(y)), value_error,
+              "pdhg_tv: measurements y: expected finite values, found NaN or infinity");
   Tensor u = initial ? std::move(*initial) : B::zeros(a.domain_shape(batch));
   expect_shape(B::shape(u), a.domain_shape(batch), "pdhg_tv: initial guess");
-  EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error, "pdhg_tv: initial guess: expected finite values, found NaN or infinity");
+  EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error,
+              "pdhg_tv: initial guess: expected finite values, found NaN or infinity");
 
   detail::pdhg::Steps steps = detail::pdhg::initial_steps(a, options);
   const double mu = steps.mu;
@@ -119,13 +116,7 @@ template <LinearOperator Op>
     if (options.record_objective()) {
       const double fit = B::squared_norm(B::subtract(au, y));
       double tv = 0.0;
-      if (lambda != 0.0) {
-        const Shape4 s = B::shape(u);
-        const std::vector<T> host = B::to_host(u);
-        xt::xtensor<T, 4> image = xt::xtensor<T, 4>::from_shape({s.n, s.c, s.h, s.w});
-        std::copy(host.begin(), host.end(), image.begin());
-        tv = total_variation(image);
-      }
+      if (lambda != 0.0) tv = total_variation(host_batch<B>(u));
       result.history.objective.push_back(0.5 * fit + lambda * tv);
     }
     const double change = size > 0.0 ? std::sqrt(diff / size) : (diff == 0.0 ? 0.0 : INFINITY);

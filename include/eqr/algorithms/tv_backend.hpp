@@ -16,14 +16,25 @@
 /// host's N × C × 2 × H × W. The pointwise magnitude is taken over all 2C channels, as in tv.hpp (vectorial
 /// TV). The ball projection is computed as z minus the norm ReLU of z, which loses relative precision when
 /// |z| ≫ r; in the TV solvers z is the previous dual point (|p| ≤ r) plus one step, so |z| stays of order r.
+///
+/// `BackendTvProx<B>` is the TV prox of tv_prox.hpp (FGP on Chambolle's dual, Beck & Teboulle 2009) on these
+/// blocks: the same iteration, options and warm start as the host's `TvProx<T>`, for the proximal gradient
+/// method on a backend (algorithms/prox_gradient_backend.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
+#include <xtensor/xtensor.hpp>
+
 #include "eqr/algorithms/prox.hpp"
+#include "eqr/algorithms/tv.hpp"
+#include "eqr/algorithms/tv_prox.hpp"
 #include "eqr/backends/concepts.hpp"
 #include "eqr/backends/norm_kernels.hpp"
 #include "eqr/config.hpp"
@@ -59,7 +70,9 @@ class BackendGradient {
   /// The channels C of the images.
   [[nodiscard]] std::size_t channels() const { return channels_; }
   /// The shape N × 2C × H × W of the gradient field of images of shape `image`.
-  [[nodiscard]] Shape4 field_shape(const Shape4& image) const { return Shape4{image.n, 2 * channels_, image.h, image.w}; }
+  [[nodiscard]] Shape4 field_shape(const Shape4& image) const {
+    return Shape4{image.n, 2 * channels_, image.h, image.w};
+  }
 
   /// ∇u for images u (N × C × H × W): N × 2C × H × W, channel 2c = ∂ᵢu_c, 2c+1 = ∂ⱼu_c.
   [[nodiscard]] tensor gradient(const tensor& u) const {
@@ -119,5 +132,106 @@ template <TensorBackend B>
   }
   return u;
 }
+
+/// A host copy (N × C × H × W xtensor) of a tensor of backend B, for the host-side values (TV, the box).
+template <TensorBackend B>
+[[nodiscard]] xt::xtensor<typename B::scalar_type, 4> host_batch(const typename B::tensor_type& t) {
+  const Shape4 s = B::shape(t);
+  const auto values = B::to_host(t);
+  auto x = xt::xtensor<typename B::scalar_type, 4>::from_shape({s.n, s.c, s.h, s.w});
+  std::copy(values.begin(), values.end(), x.begin());
+  return x;
+}
+
+/// The proximable function g = w·TV + ι_C on batches of backend B (the host's `TvProx<T>` on the device):
+/// `prox(v, τ)` = argmin_{u ∈ C} ½‖u − v‖² + τ w TV(u) by FGP with the options' iterations, tolerance, box
+/// and warm start; `value(u)` = w·TV(u) + ι_C(u), evaluated on a host copy of u. Keeps its last dual variable
+/// (N × 2C × H × W, |p| ≤ 1), so one object is not to be shared between threads.
+template <TensorBackend B>
+class BackendTvProx {
+ public:
+  using tensor = typename B::tensor_type;
+  using scalar = typename B::scalar_type;
+
+  /// g = weight·TV + ι_C; throws value_error unless the weight is finite and ≥ 0.
+  explicit BackendTvProx(double weight, TvProxOptions options = {}) : weight_(weight), options_(std::move(options)) {
+    EQR_EXPECTS(std::isfinite(weight) && weight >= 0.0, value_error,
+                "BackendTvProx: expected a finite TV weight >= 0, found ", weight);
+  }
+
+  /// prox_{τg}(v) by FGP (tv_prox.hpp): u_k = Π_C(v + λ div r_k), p_k = Π_{|·|≤1}(r_k + ∇u_k/(8λ)),
+  /// r_{k+1} = p_k + ((t_k − 1)/t_{k+1})(p_k − p_{k−1}), λ = τw; the result is Π_C(v + λ div p).  Throws
+  /// shape_error for an empty batch and value_error for τ not finite and positive.
+  [[nodiscard]] tensor prox(const tensor& v, scalar tau) {
+    EQR_EXPECTS(std::isfinite(tau) && tau > scalar(0), value_error,
+                "BackendTvProx::prox: expected a finite step tau > 0, found ", tau);
+    const Shape4 s = B::shape(v);
+    EQR_EXPECTS(s.n >= 1 && s.c >= 1 && s.h >= 1 && s.w >= 1, shape_error,
+                "BackendTvProx::prox: expected a non-empty N×C×H×W batch, found ", s);
+    const Box& box = options_.bounds();
+    const auto lambda = static_cast<scalar>(double(tau) * weight_);
+    last_iterations_ = 0;
+    if (!(lambda > scalar(0))) return project_to_box<B>(B::clone(v), box);  // the prox of the box alone
+    const BackendGradient<B> nabla(s.c);
+    const Shape4 field = nabla.field_shape(s);
+    if (!options_.warm_start() || !dual_ || B::shape(*dual_) != field) dual_ = B::zeros(field);
+    const auto primal = [&](const tensor& q) {
+      tensor u = B::clone(v);
+      B::axpy(lambda, nabla.divergence(q), u);
+      return project_to_box<B>(std::move(u), box);
+    };
+    const auto step = scalar(1) / (scalar(8) * lambda);  // 1/(8λ²)·λ: the dual gradient is −λ∇u
+    const bool track = options_.tolerance() > 0.0;
+    tensor r = B::clone(*dual_);  // the extrapolated dual point r_k
+    std::optional<tensor> u;
+    double t = 1.0;
+    for (int k = 0; k < options_.iterations(); ++k) {
+      tensor next = primal(r);
+      double change = 0, size = 0;
+      if (track && k > 0) {
+        change = B::squared_norm(B::subtract(next, *u));
+        size = B::squared_norm(next);
+      }
+      u = std::move(next);
+      const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
+      const auto beta = static_cast<scalar>((t - 1.0) / t_next);
+      t = t_next;
+      tensor fresh = std::move(r);
+      B::axpy(step, nabla.gradient(*u), fresh);
+      fresh = project_to_balls<B>(fresh, 1.0);
+      r = B::subtract(fresh, *dual_);
+      B::scale(r, beta);
+      B::axpy(scalar(1), fresh, r);
+      dual_ = std::move(fresh);
+      last_iterations_ = k + 1;
+      if (track && k > 0 && size > 0.0 && std::sqrt(change / size) < options_.tolerance()) break;
+    }
+    return primal(*dual_);  // the primal solution from the last dual iterate
+  }
+
+  /// g(u) = w·TV(u) + ι_C(u) (+∞ when u leaves the box).
+  [[nodiscard]] double value(const tensor& u) const {
+    const auto x = host_batch<B>(u);
+    const double box = options_.bounds().value(x);
+    if (box != 0.0) return box;
+    return weight_ == 0.0 ? 0.0 : weight_ * total_variation(x);
+  }
+  /// The TV weight w.
+  [[nodiscard]] double weight() const { return weight_; }
+  /// The options.
+  [[nodiscard]] const TvProxOptions& options() const { return options_; }
+  /// The dual variable of the last call (N × 2C × H × W, |p| ≤ 1), empty before the first call.
+  [[nodiscard]] const std::optional<tensor>& dual() const { return dual_; }
+  /// The FGP iterations the last call ran.
+  [[nodiscard]] int last_iterations() const { return last_iterations_; }
+  /// Forgets the stored dual variable (the next call starts from p = 0).
+  void reset() { dual_.reset(); }
+
+ private:
+  double weight_;
+  TvProxOptions options_;
+  std::optional<tensor> dual_;
+  int last_iterations_ = 0;
+};
 
 }  // namespace eqr
