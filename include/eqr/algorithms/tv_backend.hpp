@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <limits>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -111,7 +112,8 @@ template <TensorBackend B>
   return B::subtract(z, outside);
 }
 
-/// Π_C(u) for the box C = [lower, upper] of `box`, entry by entry (a bound at ±∞ is not applied).
+/// Π_C(u) for the box C = [lower, upper] of `box`, entry by entry (a bound at ±∞ is not applied; a nonzero
+/// lower bound shifts u and back, one rounding away from the host's exact clamp).
 template <TensorBackend B>
 [[nodiscard]] typename B::tensor_type project_to_box(typename B::tensor_type u, const Box& box) {
   using scalar = typename B::scalar_type;
@@ -172,7 +174,8 @@ class BackendTvProx {
     const auto lambda = static_cast<scalar>(double(tau) * weight_);
     last_iterations_ = 0;
     if (!(lambda > scalar(0))) return project_to_box<B>(B::clone(v), box);  // the prox of the box alone
-    const BackendGradient<B> nabla(s.c);
+    if (!nabla_ || nabla_->channels() != s.c) nabla_.emplace(s.c);  // kept: its stencils live on the device
+    const BackendGradient<B>& nabla = *nabla_;
     const Shape4 field = nabla.field_shape(s);
     if (!options_.warm_start() || !dual_ || B::shape(*dual_) != field) dual_ = B::zeros(field);
     const auto primal = [&](const tensor& q) {
@@ -231,6 +234,7 @@ class BackendTvProx {
   double weight_;
   TvProxOptions options_;
   std::optional<tensor> dual_;
+  std::optional<BackendGradient<B>> nabla_;
   int last_iterations_ = 0;
 };
 
