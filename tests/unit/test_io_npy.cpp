@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
@@ -15,9 +17,12 @@
 #include "eqr/io/npy.hpp"
 #include "eqr/core/random.hpp"
 
+#include "../support/temporaries.hpp"
+
 namespace fs = std::filesystem;
 using namespace eqr;
 using namespace eqr::io;
+using eqr::testing::has_temporary_files;
 
 namespace {
 
@@ -91,7 +96,7 @@ TEST_CASE("the writer produces NumPy's exact 1.0 header bytes") {
   CHECK(bytes.substr(10 + expected_dict.size(), 127 - 10 - expected_dict.size()) ==
         std::string(127 - 10 - expected_dict.size(), ' '));
   CHECK(bytes.substr(128) == raw<float>({0, 1, 2, 3, 4, 5}));
-  CHECK_FALSE(fs::exists(temporary_path_for(s / "a.npy")));
+  CHECK_FALSE(has_temporary_files(s.dir));
 }
 
 TEST_CASE("hand-made files of versions 1.0, 2.0 and 3.0 are read, keys in any order") {
@@ -238,10 +243,40 @@ TEST_CASE("writes are atomic: failures leave neither a partial file nor a tempor
                                    }),
                   io_error);
   CHECK(file_bytes(target) == before);
-  CHECK_FALSE(fs::exists(temporary_path_for(target)));
+  CHECK_FALSE(has_temporary_files(s.dir));
   // A destination in a missing directory.
   check_io_error([&] { save_npy(s / "no_such_dir" / "x.npy", xt::xarray<float>{1.f}); }, {"x.npy", "writable"});
   CHECK_FALSE(fs::exists(s / "no_such_dir"));
+}
+
+TEST_CASE("every write has its own temporary, so threads writing one file never mix their bytes") {
+  Scratch s;
+  const fs::path target = s / "shared.bin";
+  const fs::path a = temporary_path_for(target), b = temporary_path_for(target);
+  CHECK(a != b);
+  CHECK(a.parent_path() == target.parent_path());
+  CHECK(a.filename().string().rfind("shared.bin.tmp-" + std::to_string(::getpid()) + "-", 0) == 0);
+  // Eight threads write the same destination twenty times each, each thread its own 64 KiB content: every
+  // write succeeds, and the destination ends as one complete content, never a mixture.
+  std::vector<std::thread> writers;
+  std::vector<int> failures(8, 0);
+  for (int t = 0; t < 8; ++t)
+    writers.emplace_back([&, t] {
+      const std::string content(65536, static_cast<char>('a' + t));
+      for (int k = 0; k < 20; ++k) {
+        try {
+          write_atomically(target, [&](std::ostream& out) { out << content; });
+        } catch (const std::exception&) {
+          ++failures[t];
+        }
+      }
+    });
+  for (auto& w : writers) w.join();
+  CHECK(failures == std::vector<int>(8, 0));
+  const std::string final_bytes = file_bytes(target);
+  REQUIRE(final_bytes.size() == 65536);
+  CHECK(final_bytes == std::string(65536, final_bytes[0]));
+  CHECK_FALSE(has_temporary_files(s.dir));
 }
 
 TEST_CASE("every truncation is an io_error, and corrupted headers never escape as other errors") {

@@ -14,6 +14,8 @@
 
 #include "eqr/io/png.hpp"
 
+#include "../support/temporaries.hpp"
+
 namespace fs = std::filesystem;
 using namespace eqr;
 using namespace eqr::io;
@@ -160,7 +162,7 @@ TEST_CASE("save_png writes atomically, and Python's zlib (if present) decodes th
   for (std::size_t i = 0; i < x.size(); ++i) x.flat(i) = static_cast<float>(i);
   const fs::path file = dir / "ramp.png";
   save_png(file, x, Window{0.0, 23.0});
-  CHECK_FALSE(fs::exists(temporary_path_for(file)));
+  CHECK_FALSE(eqr::testing::has_temporary_files(dir));
   const auto chunks = read_chunks(file_bytes(file));
   const std::string raw = inflate_stored(chunks.at(1).data);
   CHECK(static_cast<std::uint8_t>(raw[1]) == 0);
