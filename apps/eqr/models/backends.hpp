@@ -22,7 +22,7 @@ struct TorchPlugin {
   Model* (*make_model)(bool cuda, const RunConfig& c, const ProblemGeometry& geometry, const ProblemGeometry& start);
   /// Whether LibTorch sees a CUDA device.
   bool (*cuda_available)();
-  /// `solve_tv` (models/tv_problem.hpp) on LibTorch (float), on CUDA device 0 (`cuda`) or on the CPU device;
+  /// `solve_tv` (models/tv_problem.hpp) for `problem.forward<B>()` on LibTorch (float), on CUDA device 0 (`cuda`) or on the CPU device;
   /// y and the solution are CPU tensors.
   BackendSolverResult<FB> (*solve_tv)(bool cuda, const TvProblem& problem, const Tensor& y, const TvSolver& solver);
 };

@@ -21,7 +21,7 @@ bool cuda_available() { return torch::cuda::is_available(); }
 
 template <class B>
 eqr::BackendSolverResult<FB> solve_tv_on(const TvProblem& problem, const Tensor& y, const TvSolver& solver) {
-  auto r = solve_tv<B>(problem, copy_to_backend<B>(y), solver);
+  auto r = solve_tv<B>(problem.forward<B>(), copy_to_backend<B>(y), solver);
   return {copy_to_cpu<B>(r.solution), std::move(r.history)};
 }
 

@@ -50,11 +50,11 @@ struct TvSolver {
   TvProxOptions prox;               ///< fista: the TV prox (inner iterations, box)
 };
 
-/// Solves the run on backend B: the host solvers on the CPU backend, the backend solvers elsewhere.
+/// Solves the run for the operator A (`TvProblem::forward<B>()`) on backend B: the host solvers on the CPU
+/// backend, the backend solvers elsewhere.
 template <TensorBackend B>
-[[nodiscard]] BackendSolverResult<B> solve_tv(const TvProblem& problem, const typename B::tensor_type& y,
+[[nodiscard]] BackendSolverResult<B> solve_tv(const AnyLinearOperator<B>& a, const typename B::tensor_type& y,
                                               const TvSolver& solver) {
-  const auto a = problem.forward<B>();
   auto solved = [&]() {
     if (solver.algorithm == "pdhg") return pdhg_tv(a, y, solver.lambda, solver.pdhg);
     if constexpr (HostLinearOperator<AnyLinearOperator<B>>) {

@@ -42,14 +42,7 @@ template <LinearOperator Op>
   EQR_EXPECTS(std::isfinite(lambda) && lambda >= 0.0, value_error, "pdhg_tv: expected a finite lambda >= 0, found ",
               lambda);
   const std::size_t batch = B::shape(y).n;
-  expect_shape(B::shape(y), a.range_shape(batch), "pdhg_tv: measurements y");
-  // Σ y² accumulated in double is finite exactly when every entry is (a float squared cannot overflow it).
-  EQR_EXPECTS(std::isfinite(B::squared_norm(y)), value_error,
-              "pdhg_tv: measurements y: expected finite values, found NaN or infinity");
-  Tensor u = initial ? std::move(*initial) : B::zeros(a.domain_shape(batch));
-  expect_shape(B::shape(u), a.domain_shape(batch), "pdhg_tv: initial guess");
-  EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error,
-              "pdhg_tv: initial guess: expected finite values, found NaN or infinity");
+  Tensor u = detail::solver::checked_start(a, y, std::move(initial), "pdhg_tv");
 
   detail::pdhg::Steps steps = detail::pdhg::initial_steps(a, options);
   const double mu = steps.mu;

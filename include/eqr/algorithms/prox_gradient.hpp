@@ -165,19 +165,17 @@ template <HostLinearOperator Op, class G>
     }
     double beta = 0.0;
     if (options.accelerated()) {
-      double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-      beta = (t - 1.0) / t_next;
+      beta = detail::solver::nesterov_momentum(t);
       if (options.restart()) {
         // ⟨z − u_{k+1}, u_{k+1} − u_k⟩ > 0: the momentum points uphill; restart it.
         double s = 0;
         for (std::size_t e = 0; e < u.size(); ++e)
           s += (double(z.data()[e]) - double(u_next.data()[e])) * (double(u_next.data()[e]) - double(u.data()[e]));
         if (s > 0.0) {
-          t_next = 1.0;
+          t = 1.0;
           beta = 0.0;
         }
       }
-      t = t_next;
     }
     // z = u_{k+1} + β(u_{k+1} − u_k) and A z by linearity.
     const T b = static_cast<T>(beta);

@@ -55,14 +55,7 @@ template <LinearOperator Op, class G>
   EQR_EXPECTS(has_value || !options.record_objective(), value_error,
               "proximal_gradient: recording the objective needs g.value(u), which this proximal operator lacks");
   const std::size_t batch = B::shape(y).n;
-  expect_shape(B::shape(y), a.range_shape(batch), "proximal_gradient: measurements y");
-  // Σ y² accumulated in double is finite exactly when every entry is (a float squared cannot overflow it).
-  EQR_EXPECTS(std::isfinite(B::squared_norm(y)), value_error,
-              "proximal_gradient: measurements y: expected finite values, found NaN or infinity");
-  Tensor u = initial ? std::move(*initial) : B::zeros(a.domain_shape(batch));
-  expect_shape(B::shape(u), a.domain_shape(batch), "proximal_gradient: initial guess");
-  EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error,
-              "proximal_gradient: initial guess: expected finite values, found NaN or infinity");
+  Tensor u = detail::solver::checked_start(a, y, std::move(initial), "proximal_gradient");
 
   const double lipschitz =
       options.lipschitz() > 0.0 ? options.lipschitz() : data_term_lipschitz(a, options.power_iterations());
@@ -91,14 +84,12 @@ template <LinearOperator Op, class G>
     }
     double beta = 0.0;
     if (options.accelerated()) {
-      double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-      beta = (t - 1.0) / t_next;
+      beta = detail::solver::nesterov_momentum(t);
       // ⟨z − u_{k+1}, u_{k+1} − u_k⟩ > 0: the momentum points uphill; restart it.
       if (options.restart() && B::dot(B::subtract(z, u_next), delta) > 0.0) {
-        t_next = 1.0;
+        t = 1.0;
         beta = 0.0;
       }
-      t = t_next;
     }
     // z = u_{k+1} + β(u_{k+1} − u_k) and A z by linearity.
     const T b = static_cast<T>(beta);

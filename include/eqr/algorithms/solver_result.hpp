@@ -8,6 +8,9 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -115,6 +118,35 @@ template <Real T>
 void expect_batch_shape(const xt::xtensor<T, 4>& x, const Shape4& want, const char* what) {
   const auto& s = x.shape();
   expect_shape(Shape4{s[0], s[1], s[2], s[3]}, want, what);
+}
+
+/// Nesterov's momentum sequence (Beck & Teboulle 2009): advances t_k to t_{k+1} = (1 + √(1 + 4t_k²))/2
+/// and returns the extrapolation weight β_k = (t_k − 1)/t_{k+1} (FISTA and the FGP TV prox).
+inline double nesterov_momentum(double& t) {
+  const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
+  const double beta = (t - 1.0) / t_next;
+  t = t_next;
+  return beta;
+}
+
+/// Checks the measurements `y` of a solver on backend B (shape `a.range_shape(N)` for their batch size N,
+/// finite values) and returns its starting iterate: `initial`, or zeros, of shape `a.domain_shape(N)` with
+/// finite values. Throws shape_error / value_error naming the solver `who`.
+template <LinearOperator Op>
+[[nodiscard]] typename Op::backend::tensor_type checked_start(const Op& a, const typename Op::backend::tensor_type& y,
+                                                              std::optional<typename Op::backend::tensor_type> initial,
+                                                              const std::string& who) {
+  using B = typename Op::backend;
+  const std::size_t batch = B::shape(y).n;
+  expect_shape(B::shape(y), a.range_shape(batch), (who + ": measurements y").c_str());
+  // Σ y² accumulated in double is finite exactly when every entry is (a float squared cannot overflow it).
+  EQR_EXPECTS(std::isfinite(B::squared_norm(y)), value_error, who,
+              ": measurements y: expected finite values, found NaN or infinity");
+  auto u = initial ? std::move(*initial) : B::zeros(a.domain_shape(batch));
+  expect_shape(B::shape(u), a.domain_shape(batch), (who + ": initial guess").c_str());
+  EQR_EXPECTS(std::isfinite(B::squared_norm(u)), value_error, who,
+              ": initial guess: expected finite values, found NaN or infinity");
+  return u;
 }
 
 /// Records one iteration in `history` and says whether the tolerance stops the run.

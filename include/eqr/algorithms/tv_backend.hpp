@@ -34,6 +34,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "eqr/algorithms/prox.hpp"
+#include "eqr/algorithms/solver_result.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/algorithms/tv_prox.hpp"
 #include "eqr/backends/concepts.hpp"
@@ -196,9 +197,7 @@ class BackendTvProx {
         size = B::squared_norm(next);
       }
       u = std::move(next);
-      const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-      const auto beta = static_cast<scalar>((t - 1.0) / t_next);
-      t = t_next;
+      const auto beta = static_cast<scalar>(detail::solver::nesterov_momentum(t));
       tensor fresh = std::move(r);
       B::axpy(step, nabla.gradient(*u), fresh);
       fresh = project_to_balls<B>(fresh, 1.0);

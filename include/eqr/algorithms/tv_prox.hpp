@@ -34,6 +34,7 @@
 
 #include "eqr/algorithms/detail/tv_kernels.hpp"
 #include "eqr/algorithms/prox.hpp"
+#include "eqr/algorithms/solver_result.hpp"
 #include "eqr/algorithms/tv.hpp"
 #include "eqr/config.hpp"
 #include "eqr/core/scalar.hpp"
@@ -214,9 +215,7 @@ xt::xtensor<T, 4> TvProx<T>::prox(const xt::xtensor<T, 4>& v, T tau) {
     } else {
       detail::tv::for_each_row(d, [&](std::size_t n, std::size_t i) { (void)primal_row(rp, n, i); });
     }
-    const double t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-    const T beta = static_cast<T>((t - 1.0) / t_next);
-    t = t_next;
+    const T beta = static_cast<T>(detail::solver::nesterov_momentum(t));
     // p_k = Π(r_k + ∇u_k/(8λ)),  r_{k+1} = p_k + β (p_k − p_{k−1}),  pointwise over all channels.
     detail::tv::for_each_row(d, [&](std::size_t n, std::size_t i) {
       detail::tv::ascend_project_row(up, rp, step, T(1), d, n, i);
