@@ -20,17 +20,6 @@ if ! "$EQR" info --json | grep -q '"torch-cpu"'; then
   exit 77
 fi
 
-# columns_agree FILE_A FILE_B COLUMN TOL: the numeric column COLUMN of two CSV logs agrees row by row to TOL
-# relative (empty cells must be empty in both), and the logs have the same number of rows.
-columns_agree() {
-  paste -d, "$1" "$2" | awk -F, -v col="$3" -v tol="$4" -v n="$(head -1 "$1" | tr ',' '\n' | wc -l)" '
-    NR == 1 { next }
-    { a = $(col); b = $(col + n); rows++
-      if ((a == "") != (b == "")) bad = 1
-      else if (a != "") { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); if (d > tol * s) bad = 1 } }
-    END { exit (bad || rows == 0) }' && [ "$(wc -l <"$1")" -eq "$(wc -l <"$2")" ]
-}
-
 COMMON=(--problem ct --size 16 --iterations 2 --steps 20 --train-size 3 --validate-every 5 --lr 1e-3 --seed 3)
 
 echo "== the same loss curve on cpu and torch-cpu"

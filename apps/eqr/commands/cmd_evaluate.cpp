@@ -96,7 +96,8 @@ int run(eqr::cli::Args& args) {
       results.append(k ? ", " : "").append(o.str());
     }
     eqr::cli::JsonObject config;
-    config.add("problem", c.problem).add("method", c.spec.method).add("size", c.size).add("model_dir", dir.string())
+    config.add("problem", c.setup.kind).add("method", c.spec.method).add("size", static_cast<long>(c.setup.size))
+        .add("setup", problem.description).add("model_dir", dir.string())
         .add("exported", !no_export).add("backend", backend).add("trained_on", c.trained_on);
     if (data) config.add("data", *data);
     std::cout << eqr::cli::JsonObject{}.add("experiment", "evaluate").raw("results", results + "]").raw("config", config.str()).str()

@@ -1,4 +1,6 @@
-// `eqr reconstruct --model RUN_DIR --in y.npy --out x.npy [--png FILE]`: applies a trained model.
+// `eqr reconstruct --model RUN_DIR --in y.npy --out x.npy [--png FILE]`: applies a trained model to one
+// measurement or a stack of them.
+#include <cmath>
 #include <complex>
 #include <iostream>
 
@@ -27,37 +29,49 @@ int run(eqr::cli::Args& args) {
   const std::unique_ptr<Model> model = make_model(backend, c, problem);
   model->load(checkpoint_of(dir));
   const eqr::Shape4 range = problem.op.range_shape(1);
-  Tensor y = FB::zeros(range);
+  const std::size_t n = c.setup.size;
   const eqr::io::NpyArray a = eqr::io::read_npy(in);
-  const auto [h, w] = eqr::cli::plane_shape(a, in, "measurements");
-  EQR_EXPECTS(h == range.h && w == range.w, eqr::shape_error, "'", in, "': expected measurements of shape (",
-              range.h, ", ", range.w, ") for this model (", c.problem, ", ", c.size, "x", c.size, "), found (", h,
-              ", ", w, ")");
-  if (range.c == 2) {
-    EQR_EXPECTS(a.is_complex(), eqr::value_error, "'", in, "': expected complex k-space (complex64/complex128), found dtype ",
-                eqr::io::dtype_name(a.dtype()));
-    const xt::xarray<std::complex<double>> v = a.as<std::complex<double>>();
-    for (std::size_t i = 0; i < h * w; ++i) {
-      y(0, 0, i / w, i % w) = static_cast<float>(v.flat(i).real());
-      y(0, 1, i / w, i % w) = static_cast<float>(v.flat(i).imag());
+  // One measurement (H, W) or a stack (N, H, W); the output has the same leading axis.
+  const auto& shape = a.shape();
+  const bool stack = shape.size() == 3;
+  const std::size_t count = stack ? shape[0] : 1;
+  EQR_EXPECTS((shape.size() == 2 || stack) && shape[shape.size() - 2] == range.h && shape.back() == range.w && count >= 1,
+              eqr::shape_error, "'", in, "': expected measurements of shape (", range.h, ", ", range.w, ") or a stack (N, ",
+              range.h, ", ", range.w, ") for this model (", c.setup.kind,
+              ", ", n, "x", n, "), found ", eqr::io::detail::shape_string(shape));
+  EQR_EXPECTS(a.is_complex() == (range.c == 2), eqr::value_error, "'", in, "': expected ",
+              range.c == 2 ? "complex k-space (complex64/complex128)" : "real measurements", ", found dtype ",
+              eqr::io::dtype_name(a.dtype()));
+  const std::size_t plane_in = range.h * range.w, plane_out = n * n;
+  eqr::io::NpyArray o(range.c == 2 ? eqr::io::DType::complex64 : eqr::io::DType::float32,
+                      stack ? std::vector<std::size_t>{count, n, n} : std::vector<std::size_t>{n, n});
+  const xt::xarray<std::complex<double>> complex_values = range.c == 2 ? a.as<std::complex<double>>() : xt::xarray<std::complex<double>>();
+  const xt::xarray<double> real_values = range.c == 2 ? xt::xarray<double>() : a.as<double>();
+  Tensor first;
+  for (std::size_t k = 0; k < count; ++k) {
+    Tensor y = FB::zeros(range);
+    if (range.c == 2) {
+      for (std::size_t i = 0; i < plane_in; ++i) {
+        y.data()[i] = static_cast<float>(complex_values.flat(k * plane_in + i).real());
+        y.data()[plane_in + i] = static_cast<float>(complex_values.flat(k * plane_in + i).imag());
+      }
+    } else {
+      for (std::size_t i = 0; i < plane_in; ++i) y.data()[i] = static_cast<float>(real_values.flat(k * plane_in + i));
     }
-  } else {
-    const auto plane = eqr::cli::read_real_plane(in, "measurements");
-    for (std::size_t i = 0; i < h * w; ++i) y(0, 0, i / w, i % w) = static_cast<float>(plane.flat(i));
-  }
-  const Tensor u = no_export ? model->reconstruct_unexported(y) : model->reconstruct(y);
-  if (range.c == 2) {
-    eqr::io::NpyArray o(eqr::io::DType::complex64, {static_cast<std::size_t>(c.size), static_cast<std::size_t>(c.size)});
-    auto vals = o.values<std::complex<float>>();
-    for (std::size_t i = 0; i < vals.size(); ++i) {
-      const std::size_t r = i / static_cast<std::size_t>(c.size), col = i % static_cast<std::size_t>(c.size);
-      vals[i] = {u(0, 0, r, col), u(0, 1, r, col)};
+    for (std::size_t i = 0; i < y.size(); ++i)
+      EQR_EXPECTS(std::isfinite(y.data()[i]), eqr::value_error, "'", in, "': expected finite measurements, found ",
+                  y.data()[i], " in measurement ", k);
+    const Tensor u = no_export ? model->reconstruct_unexported(y) : model->reconstruct(y);
+    if (range.c == 2) {
+      auto& vals = o.values<std::complex<float>>();
+      for (std::size_t i = 0; i < plane_out; ++i) vals[k * plane_out + i] = {u.data()[i], u.data()[plane_out + i]};
+    } else {
+      std::copy(u.data(), u.data() + plane_out, o.values<float>().begin() + static_cast<std::ptrdiff_t>(k * plane_out));
     }
-    eqr::io::write_npy(out, o);
-  } else {
-    eqr::cli::write_real_plane(out, plane(u), eqr::io::DType::float32);
+    if (k == 0) first = u;
   }
-  png.write(magnitude_image(u));
+  eqr::io::write_npy(out, o);
+  png.write(magnitude_image(first));
   return 0;
 }
 
@@ -65,10 +79,11 @@ const bool registered = eqr::cli::register_command(
     {"reconstruct", "apply a trained model to measurements",
      "--model RUN_DIR --in y.npy --out x.npy [--png FILE] [--png-range LOW,HIGH] [--no-export]\n"
      "  [--backend cpu|torch-cpu|torch-cuda] [--threads N]\n\n"
-     "Reads the run directory's model.cfg (problem, method, geometry, normalisation, network) and checkpoint. CT: y\n"
-     "is the sinogram (A, D); MRI: complex k-space (H, W) (complex64), output complex64 (H, W); denoise: the noisy\n"
-     "(H, W). Equivariant filters are expanded once into plain convolutions (the same output, an ordinary CNN's\n"
-     "cost); --no-export runs the training-mode layers instead, which expand them at every layer call.\n"
+     "Reads the run directory's model.cfg (problem, method, geometry, normalisation, network) and its best.eqrc\n"
+     "(the lowest validation loss) or else checkpoint.eqrc. CT: y is the sinogram (A, D); MRI: complex k-space\n"
+     "(H, W), output complex64 (H, W); denoise: the noisy (H, W). A stack (N, ...) of measurements gives a stack\n"
+     "(N, H, W) of reconstructions. Equivariant filters are expanded once into plain convolutions (the same\n"
+     "output, an ordinary CNN's cost); --no-export runs the training-mode layers, which expand them at every call.\n"
      "--backend: the tensor backend that reconstructs (default cpu), whichever trained the run.",
      run});
 

@@ -94,32 +94,6 @@ Batch read_kspace(const std::string& file) {
   return y;
 }
 
-/// Reads a column mask: W values (1-d), or an (H, W) mask whose rows are all equal (as `eqr mask` writes).
-xt::xtensor<Real, 1> read_column_mask(const std::string& file, std::size_t h, std::size_t w) {
-  const eqr::io::NpyArray a = eqr::io::read_npy(file);
-  EQR_EXPECTS(!a.is_complex(), eqr::value_error, "'", file, "': expected a real mask, found dtype ",
-              eqr::io::dtype_name(a.dtype()));
-  const auto v = a.as<double>();
-  xt::xtensor<Real, 1> mask = xt::xtensor<Real, 1>::from_shape({w});
-  if (a.ndim() == 1) {
-    EQR_EXPECTS(a.shape()[0] == w, eqr::shape_error, "'", file, "': expected a column mask of ", w,
-                " values (the k-space width), found ", a.shape()[0]);
-    for (std::size_t j = 0; j < w; ++j) mask(j) = static_cast<Real>(v.data()[j]);
-  } else {
-    const auto [mh, mw] = eqr::cli::plane_shape(a, file, "mask");
-    EQR_EXPECTS(mh == h && mw == w, eqr::shape_error, "'", file, "': expected a mask of shape (", h, ", ", w,
-                ") like the k-space, found (", mh, ", ", mw, ")");
-    for (std::size_t j = 0; j < w; ++j) mask(j) = static_cast<Real>(v.data()[j]);
-    for (std::size_t i = 1; i < h; ++i)
-      for (std::size_t j = 0; j < w; ++j)
-        EQR_EXPECTS(v.data()[i * w + j] == v.data()[j], eqr::value_error, "'", file,
-                    "': expected a Cartesian line mask (every row equal), found row ", i, " differing at column ", j);
-  }
-  for (const Real m : mask)
-    EQR_EXPECTS(std::isfinite(m), eqr::value_error, "'", file, "': expected finite mask values, found ", m);
-  return mask;
-}
-
 /// Writes a complex batch (1, 2, H, W) as complex64 / complex128 (H, W).
 void write_complex_plane(const std::string& file, const Batch& x, bool double_precision) {
   const std::size_t h = x.shape(2), w = x.shape(3), n = h * w;
@@ -193,7 +167,7 @@ int run(eqr::cli::Args& args) {
     result = solve(ct, eqr::cli::as_batch<Real>(sinogram), s);
   } else if (problem == "mri") {
     const Batch y = read_kspace(in);
-    const auto m = read_column_mask(*mask_file, y.shape(2), y.shape(3));
+    const std::vector<double> m = eqr::cli::read_column_mask(*mask_file, y.shape(2), y.shape(3));
     // The data must vanish where the mask does: A's range is the masked k-space.
     for (std::size_t c = 0; c < 2; ++c)
       for (std::size_t i = 0; i < y.shape(2); ++i)
@@ -202,13 +176,13 @@ int run(eqr::cli::Args& args) {
                       "': expected zero k-space in the columns the mask leaves out, found a nonzero value at (", i,
                       ", ", j, ")");
     // ‖M F‖ = max |m_j| exactly (F is unitary), so no power method is needed.
-    for (const double v : m) s.operator_norm = std::max(s.operator_norm, std::abs(double(v)));
+    for (const double v : m) s.operator_norm = std::max(s.operator_norm, std::abs(v));
     EQR_EXPECTS(s.operator_norm > 0, eqr::value_error, "'", *mask_file, "': expected a mask with at least one acquired column, found none");
     TvProblem mri;
     mri.kind = "mri";
     mri.height = y.shape(2);
     mri.width = y.shape(3);
-    mri.mask.assign(m.begin(), m.end());
+    mri.mask = m;
     result = solve(mri, y, s);
   } else {
     const auto image = eqr::cli::read_real_plane(in, "noisy image");

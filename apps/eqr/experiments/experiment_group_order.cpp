@@ -49,8 +49,7 @@ int run_width(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule
   std::vector<ResultEntry> entries;
   const auto run_one = [&](const std::string& model, const std::string& group) {
     RunConfig c;
-    c.problem = "ct";
-    c.size = static_cast<long>(n);
+    c.setup = problem.setup;
     c.seed = args.seed;
     c.operator_norm = op_norm;
     c.spec.model = model;

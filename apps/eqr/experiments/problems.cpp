@@ -1,6 +1,11 @@
 // The inverse problems of the tool and the experiments (experiments/problems.hpp), compiled once.
 #include "experiments/problems.hpp"
 
+#include <algorithm>
+#include <cmath>
+
+#include <xtensor/xmath.hpp>
+
 namespace eqr::experiments {
 
 template AnyLinearOperator<FB> ProblemGeometry::forward<FB>() const;
@@ -23,20 +28,135 @@ std::string phantom_phrase(std::size_t n, data::PhantomKind kind) {
   return std::to_string(n) + "×" + std::to_string(n) + " " + data::name(kind) + " phantoms";
 }
 
-ParallelBeamGeometry ct_geometry(std::size_t n) {
-  return parallel_beam(n, 50, 0, 1.0 / static_cast<double>(n), 1.0 / static_cast<double>(n));
+void NoiseSetup::validate(const std::string& problem) const {
+  const auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+  if (kind == "poisson") {
+    EQR_EXPECTS(problem == "ct", value_error, "--noise poisson: expected the ct problem (post-log CT data), found '",
+                problem, "'");
+    EQR_EXPECTS(positive(photons), value_error, "--photons: expected a positive photon count, found ", photons);
+    EQR_EXPECTS(positive(mu), value_error, "--mu: expected a positive attenuation, found ", mu);
+  } else if (kind == "gaussian") {
+    EQR_EXPECTS(problem != "mri", value_error,
+                "--noise gaussian: expected the ct or denoise problem (MRI k-space takes complex-gaussian), found 'mri'");
+    EQR_EXPECTS((sigma > 0) != (relative > 0), value_error,
+                "--noise gaussian: expected one of --sigma S or --relative R (positive), found ",
+                sigma > 0 ? "both" : "neither");
+    EQR_EXPECTS(std::isfinite(sigma) && sigma >= 0, value_error, "--sigma: expected a standard deviation >= 0, found ", sigma);
+    EQR_EXPECTS(std::isfinite(relative) && relative >= 0, value_error, "--relative: expected a level >= 0, found ", relative);
+  } else if (kind == "complex-gaussian") {
+    EQR_EXPECTS(problem == "mri", value_error, "--noise complex-gaussian: expected the mri problem, found '", problem, "'");
+    EQR_EXPECTS(positive(sigma), value_error, "--sigma: expected a positive standard deviation, found ", sigma);
+  } else {
+    EQR_EXPECTS(kind == "none", value_error,
+                "--noise: expected poisson, gaussian, complex-gaussian or none, found '", kind, "'");
+  }
 }
 
-InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu, double photons,
-                          data::PhantomKind phantoms) {
-  CtPoissonNoise noise_model;
-  noise_model.photons = photons;
-  noise_model.mu = mu;
-  noise_model.validate();
-  ProblemGeometry geometry;
-  geometry.kind = "ct";
-  geometry.size = n;
-  geometry.beam = ct_geometry(n);
+std::string NoiseSetup::phrase() const {
+  if (kind == "poisson")
+    return "Poisson noise with N_in = " + io::format_fixed(photons, 0) +
+           " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
+           " per unit length";
+  if (kind == "gaussian")
+    return relative > 0 ? "additive white Gaussian noise, σ = " + io::format_fixed(100 * relative, 2) +
+                              " % of the mean |Au| of each measurement"
+                        : "additive white Gaussian noise σ = " + io::format_fixed(sigma, 4);
+  if (kind == "complex-gaussian")
+    return "complex white Gaussian noise σ = " + io::format_fixed(sigma, 3) + " per real and imaginary part";
+  return "no noise";
+}
+
+ProblemSetup ProblemSetup::defaults(const std::string& kind, std::size_t size) {
+  ProblemSetup s;
+  s.kind = kind;
+  s.size = size;
+  if (kind == "mri") s.noise = {"complex-gaussian", 1e4, ct_default_mu, 0.03, 0};
+  if (kind == "denoise") s.noise = {"gaussian", 1e4, ct_default_mu, 0.1, 0};
+  return s;
+}
+
+void ProblemSetup::validate() const {
+  EQR_EXPECTS(kind == "denoise" || kind == "ct" || kind == "mri", value_error,
+              "--problem: expected denoise, ct or mri, found '", kind, "'");
+  EQR_EXPECTS(size >= 8 && size <= 1024, value_error, "--size: expected 8..1024, found ", size);
+  if (kind == "ct") {
+    EQR_EXPECTS(angle_count >= 1 || !angles.empty(), value_error, "--angles: expected at least one angle, found 0");
+    for (const double a : angles) EQR_EXPECTS(std::isfinite(a), value_error, "--angles-file: expected finite angles, found ", a);
+    EQR_EXPECTS(std::isfinite(pixel_size) && pixel_size >= 0, value_error, "--pixel-size: expected a positive length, found ",
+                pixel_size);
+    EQR_EXPECTS(std::isfinite(detector_spacing) && detector_spacing >= 0, value_error,
+                "--detector-spacing: expected a positive length, found ", detector_spacing);
+  }
+  if (kind == "mri") {
+    if (mask_kind == "given") {
+      EQR_EXPECTS(mask.size() == size, value_error, "--mask: expected a column mask of ", size, " values (the image width), found ",
+                  mask.size());
+      EQR_EXPECTS(std::any_of(mask.begin(), mask.end(), [](double m) { return m != 0; }), value_error,
+                  "--mask: expected at least one acquired column, found none");
+    } else {
+      EQR_EXPECTS(mask_kind == "random" || mask_kind == "equispaced" || mask_kind == "variable-density", value_error,
+                  "--mask-kind: expected random, equispaced or variable-density, found '", mask_kind, "'");
+      EQR_EXPECTS(std::isfinite(acceleration) && acceleration >= 1, value_error, "--acceleration: expected >= 1, found ",
+                  acceleration);
+      EQR_EXPECTS(center_fraction >= 0 && center_fraction <= 1, value_error, "--center-fraction: expected 0..1, found ",
+                  center_fraction);
+    }
+  }
+  noise.validate(kind);
+}
+
+ProblemGeometry ProblemSetup::geometry() const {
+  validate();
+  ProblemGeometry g;
+  g.kind = kind;
+  g.size = size;
+  if (kind == "ct") {
+    const double pixel = pixel_size > 0 ? pixel_size : 1.0 / static_cast<double>(size);
+    const double spacing = detector_spacing > 0 ? detector_spacing : pixel;
+    // The default covers every ray through the image: ⌈√2·n⌉ detectors for equal pixel size and spacing.
+    const std::size_t count =
+        detectors > 0 || spacing == pixel
+            ? detectors
+            : static_cast<std::size_t>(std::ceil(std::sqrt(2.0) * static_cast<double>(size) * pixel / spacing - 1e-9));
+    g.beam = parallel_beam(size, size, angles.empty() ? default_angles(angle_count) : angles, count, pixel, spacing);
+  } else if (kind == "mri") {
+    if (mask_kind == "given") {
+      g.mask = mask;
+    } else {
+      const auto m = line_mask<double>(parse_line_mask_kind(mask_kind), size, acceleration, center_fraction, mask_seed);
+      g.mask.assign(m.begin(), m.end());
+    }
+  }
+  return g;
+}
+
+namespace {
+
+/// The noise of a setup as the problem's function of (A u, seed).
+std::function<Tensor(const Tensor&, std::uint64_t)> noise_of(const NoiseSetup& n, const ProblemGeometry& g) {
+  if (n.kind == "poisson") {
+    CtPoissonNoise model;
+    model.photons = n.photons;
+    model.mu = n.mu;
+    model.validate();
+    return [model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, model, s); };
+  }
+  if (n.kind == "gaussian") {
+    return [sigma = n.sigma, relative = n.relative](const Tensor& ax, std::uint64_t s) {
+      double level = sigma;
+      if (relative > 0) level = relative * xt::mean(xt::abs(xt::cast<double>(ax)))();
+      return gaussian_noise(ax, level, s);
+    };
+  }
+  if (n.kind == "complex-gaussian")
+    return [mask = g.mask, sigma = n.sigma](const Tensor& ax, std::uint64_t s) {
+      return complex_gaussian_noise(ax, sigma, s, &mask);
+    };
+  return [](const Tensor& ax, std::uint64_t) { return ax; };
+}
+
+/// The FBP filters and frequency scalings a CT problem's direct reconstruction is chosen from.
+std::vector<std::pair<std::string, ProblemGeometry>> fbp_variants(const ProblemGeometry& geometry) {
   const std::vector<std::tuple<FbpFilter, const char*, double>> filters{
       {FbpFilter::hann, "hann", 1.0},        {FbpFilter::ram_lak, "ram-lak", 1.0}, {FbpFilter::shepp_logan, "shepp-logan", 1.0},
       {FbpFilter::hann, "hann", 0.8},        {FbpFilter::hann, "hann", 0.6},       {FbpFilter::hann, "hann", 0.45}};
@@ -47,50 +167,77 @@ InverseProblem ct_problem(std::size_t n, const std::string& experiment, double m
     g.frequency_scaling = scaling;
     variants.push_back({std::string(name) + " filter, frequency scaling " + io::format_fixed(scaling, 2), g});
   }
-  return {experiment,
-          "CT: parallel beam, 50 angles in [0, π), " + phantom_phrase(n, phantoms) +
-              ", Poisson noise with N_in = " + io::format_fixed(photons, 0) +
-              " photons, post-log data y = −log(max(n/N_in, η))/μ with μ = " + io::format_fixed(mu, 2) +
-              " per image width (line integrals in units of the image width). Baselines: FBP (filter and frequency "
-              "scaling chosen on the validation images) and TV (PDHG, λ chosen on the validation images).",
-          geometry,
-          geometry.forward<FB>(),
-          [noise_model](const Tensor& ax, std::uint64_t s) { return ct_poisson_noise(ax, noise_model, s); },
-          "fbp",
-          phantoms,
-          std::move(variants),
-          {{"mu", mu}, {"photons", photons}, {"angles", 50.0}}};
+  return variants;
+}
+
+/// "50 angles in [0, π)" or "30 angles from a list (0.000 … 3.037 rad)".
+std::string angle_phrase(const ProblemSetup& s, const ParallelBeamGeometry& beam) {
+  if (s.angles.empty()) return std::to_string(beam.angles.size()) + " angles in [0, π)";
+  const auto [lo, hi] = std::minmax_element(beam.angles.begin(), beam.angles.end());
+  return std::to_string(beam.angles.size()) + " angles from a list (" + io::format_fixed(*lo, 3) + " … " +
+         io::format_fixed(*hi, 3) + " rad)";
+}
+
+}  // namespace
+
+InverseProblem make_problem(const ProblemSetup& setup, const std::string& experiment, data::PhantomKind phantoms) {
+  const ProblemGeometry geometry = setup.geometry();
+  const std::size_t n = setup.size;
+  const auto& noise = setup.noise;
+  std::vector<std::pair<std::string, double>> settings;
+  if (noise.kind == "poisson") settings = {{"mu", noise.mu}, {"photons", noise.photons}};
+  if (noise.kind == "gaussian") settings = {{noise.relative > 0 ? "relative_sigma" : "sigma", noise.relative > 0 ? noise.relative : noise.sigma}};
+  if (noise.kind == "complex-gaussian") settings = {{"sigma", noise.sigma}};
+  if (setup.kind == "ct") {
+    const auto& b = geometry.beam;
+    settings.push_back({"angles", static_cast<double>(b.angles.size())});
+    settings.push_back({"detectors", static_cast<double>(b.detectors)});
+    settings.push_back({"detector_spacing", b.detector_spacing});
+    settings.push_back({"pixel_size", b.pixel_size});
+    const bool unit_width = setup.pixel_size == 0;
+    return {experiment,
+            "CT: parallel beam, " + angle_phrase(setup, b) + ", " + std::to_string(b.detectors) + " detectors of spacing " +
+                io::format_fixed(b.detector_spacing, 5) + ", pixel size " + io::format_fixed(b.pixel_size, 5) +
+                (unit_width ? " (the image one unit wide)" : "") + ", " + phantom_phrase(n, phantoms) + ", " +
+                noise.phrase() + ". Baselines: FBP (filter and frequency scaling chosen on the validation images) and TV "
+                "(PDHG, λ chosen on the validation images).",
+            geometry, geometry.forward<FB>(), noise_of(noise, geometry), "fbp", phantoms, fbp_variants(geometry),
+            std::move(settings), setup};
+  }
+  if (setup.kind == "mri") {
+    const MaskedFourier<FB> op(n, geometry.mask);
+    const std::string mask = setup.mask_kind == "given"
+                                 ? "a given Cartesian column mask"
+                                 : "a " + setup.mask_kind + " Cartesian column mask (acceleration " +
+                                       io::format_fixed(setup.acceleration, 1) + ", " +
+                                       io::format_fixed(100 * setup.center_fraction, 0) + "% centre, seed " +
+                                       std::to_string(setup.mask_seed) + ")";
+    settings.push_back({"sampling_fraction", op.sampling_fraction()});
+    return {experiment,
+            "MRI: orthonormal centred 2-D DFT, " + mask + "; sampled fraction " + io::format_fixed(op.sampling_fraction(), 3) +
+                ", " + noise.phrase() + ", " + phantom_phrase(n, phantoms) +
+                " as complex images (two channels, imaginary part 0). "
+                "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
+            geometry, op, noise_of(noise, geometry), "zero-filled", phantoms, {}, std::move(settings), setup};
+  }
+  return {experiment, "Denoising: y = u + noise, " + noise.phrase() + ".", geometry, geometry.forward<FB>(),
+          noise_of(noise, geometry), "noisy", phantoms, {}, std::move(settings), setup};
+}
+
+InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu, double photons,
+                          data::PhantomKind phantoms) {
+  ProblemSetup s = ProblemSetup::defaults("ct", n);
+  s.noise.mu = mu;
+  s.noise.photons = photons;
+  return make_problem(s, experiment, phantoms);
 }
 
 InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment, data::PhantomKind phantoms) {
-  const auto mask = random_line_mask<double>(n, 5.0, 0.08, 1234);
-  ProblemGeometry geometry;
-  geometry.kind = "mri";
-  geometry.size = n;
-  geometry.mask.assign(mask.begin(), mask.end());
-  const MaskedFourier<FB> op(n, mask);
-  return {experiment,
-          "MRI: orthonormal centred 2-D DFT, a random Cartesian column mask (acceleration 5, 8% centre; sampled "
-          "fraction " + io::format_fixed(op.sampling_fraction(), 3) + "), complex white Gaussian noise σ = " +
-              io::format_fixed(sigma, 3) + " per real and imaginary part, " + phantom_phrase(n, phantoms) +
-              " as complex images (two channels, imaginary part 0). "
-              "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
-          geometry,
-          op,
-          [mask, sigma](const Tensor& ax, std::uint64_t s) { return complex_gaussian_noise(ax, sigma, s, &mask); },
-          "zero-filled",
-          phantoms,
-          {},
-          {{"sigma", sigma}, {"sampling_fraction", op.sampling_fraction()}}};
+  ProblemSetup s = ProblemSetup::defaults("mri", n);
+  s.noise.sigma = sigma;
+  return make_problem(s, experiment, phantoms);
 }
 
-InverseProblem denoise_problem(std::size_t n) {
-  ProblemGeometry geometry;
-  geometry.kind = "denoise";
-  geometry.size = n;
-  return {"denoise", "Denoising: y = u + N(0, 0.1²).", geometry, geometry.forward<FB>(),
-          [](const Tensor& u, std::uint64_t s) { return gaussian_noise(u, 0.1, s); }, "noisy", data::PhantomKind::oriented,
-          {}, {{"sigma", 0.1}}};
-}
+InverseProblem denoise_problem(std::size_t n) { return make_problem(ProblemSetup::defaults("denoise", n), "denoise"); }
 
 }  // namespace eqr::experiments

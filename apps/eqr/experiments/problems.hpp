@@ -58,6 +58,59 @@ struct ProblemGeometry {
   }
 };
 
+/// The CT attenuation coefficient μ per image width of the experiments' low-dose regime, matched to the
+/// paper's photon statistics rather than copied from its units. The paper (and its code) uses N_in = 10⁴ and
+/// μ_max = 81.36 m⁻¹ on LIDC chest slices about 0.36 m wide stored as DICOM/4096 (water 0.25, air-filled
+/// lungs ≈ 0.05): its thickest rays have μ·∫u ≈ 4.5–6, i.e. keep ~25–120 photons. Our phantoms are on the
+/// same intensity scale (body 0.2–0.5) but have no lungs, so their thickest line integrals are ≈ 0.35–0.6
+/// image widths; μ = 29.3 (the paper's μ_max·0.36 m) would leave those rays < 1 photon. μ = 12 puts them at
+/// μ·∫u ≈ 4–7 (≈ 10–180 photons), the paper's regime. (Before: μ = 2.5, ~3000 photons.)
+inline constexpr double ct_default_mu = 12.0;
+
+/// How a problem's measurements are simulated from the noiseless A u (when they are not given as data).
+struct NoiseSetup {
+  /// poisson (CT, post-log) | gaussian (additive, σ or a relative level) | complex-gaussian (MRI) | none.
+  std::string kind = "poisson";
+  double photons = 1e4;        ///< poisson: N_in, photons per detector cell
+  double mu = ct_default_mu;   ///< poisson: attenuation per unit of the geometry's length (see ct_default_mu)
+  double sigma = 0;            ///< gaussian / complex-gaussian: the absolute standard deviation
+  double relative = 0;         ///< gaussian: σ = relative · mean |A u| of each measurement (DIVal's convention)
+
+  /// Throws value_error naming the flag of the first unsupported setting for a `kind` ∈ ct | mri | denoise problem.
+  void validate(const std::string& problem) const;
+  /// One phrase for reports: "Poisson noise with N_in = 10000 photons, …".
+  [[nodiscard]] std::string phrase() const;
+};
+
+/// Everything that defines one of the tool's inverse problems, as a run directory records it (model.cfg) and
+/// the `eqr train` flags set it: the kind and image size, the CT geometry (angles, detectors, pixel size and
+/// detector spacing), the MRI column mask (generated from a kind, acceleration, centre fraction and seed, or
+/// given), and the noise model of simulated measurements. The defaults are the experiments' problems.
+struct ProblemSetup {
+  std::string kind = "ct";       ///< ct | mri | denoise
+  std::size_t size = 32;         ///< n (n×n images)
+  // CT (DESIGN.md §3: pixel units of 1/n make the image one unit of length wide)
+  std::size_t angle_count = 50;  ///< equispaced angles linspace(0, π, A, endpoint=False) …
+  std::vector<double> angles;    ///< … unless this list (radians, e.g. from --angles-file) is given
+  std::size_t detectors = 0;     ///< 0: ⌈√2·n·pixel_size/detector_spacing⌉, every ray through the image
+  double pixel_size = 0;         ///< 0: 1/n
+  double detector_spacing = 0;   ///< 0: the pixel size
+  // MRI
+  std::string mask_kind = "random";  ///< random | equispaced | variable-density | given
+  double acceleration = 5.0;
+  double center_fraction = 0.08;
+  std::uint64_t mask_seed = 1234;
+  std::vector<double> mask;      ///< the column mask when mask_kind = given (n values)
+  NoiseSetup noise;              ///< the default of each kind: poisson 10⁴ photons μ = 12 | complex-gaussian 0.03 | gaussian 0.1
+
+  /// The setup of a kind with that kind's default noise.
+  static ProblemSetup defaults(const std::string& kind, std::size_t size);
+  /// Throws value_error naming the flag of the first unsupported setting.
+  void validate() const;
+  /// The operator geometry (the CT beam with its FBP filter, the MRI mask, or the identity).
+  [[nodiscard]] ProblemGeometry geometry() const;
+};
+
 /// One inverse problem of the tool and the experiments: the operator, the noise model and the classical
 /// direct reconstruction (FBP or zero-filling), on the CPU backend where the data are made and the
 /// baselines run, and its geometry, from which a learned method builds them on its own backend.
@@ -74,12 +127,19 @@ struct InverseProblem {
   std::vector<std::pair<std::string, ProblemGeometry>> direct_variants;
   /// Numeric settings of the problem recorded in results.json's config (e.g. mu, photons, sigma).
   std::vector<std::pair<std::string, double>> settings;
+  /// What the problem was made from (`make_problem`), as a run directory records it.
+  ProblemSetup setup;
 
   /// The image size n.
   [[nodiscard]] std::size_t size() const { return geometry.size; }
   /// The direct reconstruction of the problem's geometry on the CPU backend.
   [[nodiscard]] DirectReconstruction direct() const;
 };
+
+/// The inverse problem of a setup on `phantoms`: its operator, noise, direct reconstruction (and for CT the
+/// FBP variants to choose from) and a description that names the geometry and the noise.
+InverseProblem make_problem(const ProblemSetup& setup, const std::string& experiment,
+                            data::PhantomKind phantoms = data::PhantomKind::oriented);
 
 /// The schedule of a train-size run.
 struct TrainSizeSchedule {
@@ -123,24 +183,12 @@ ResultEntry evaluate(const std::string& model, const std::string& group, long tr
 
 }  // namespace detail
 
-/// The CT attenuation coefficient μ per image width of the experiments' low-dose regime, matched to the
-/// paper's photon statistics rather than copied from its units. The paper (and its code) uses N_in = 10⁴ and
-/// μ_max = 81.36 m⁻¹ on LIDC chest slices about 0.36 m wide stored as DICOM/4096 (water 0.25, air-filled
-/// lungs ≈ 0.05): its thickest rays have μ·∫u ≈ 4.5–6, i.e. keep ~25–120 photons. Our phantoms are on the
-/// same intensity scale (body 0.2–0.5) but have no lungs, so their thickest line integrals are ≈ 0.35–0.6
-/// image widths; μ = 29.3 (the paper's μ_max·0.36 m) would leave those rays < 1 photon. μ = 12 puts them at
-/// μ·∫u ≈ 4–7 (≈ 10–180 photons), the paper's regime. (Before: μ = 2.5, ~3000 photons.)
-inline constexpr double ct_default_mu = 12.0;
-
-/// The CT geometry of the experiments: 50 angles in [0, π) on an n×n image spanning one unit of length
-/// (pixel size and detector spacing 1/n).
-ParallelBeamGeometry ct_geometry(std::size_t n);
-
-/// CT: `ct_geometry`, Poisson noise with the paper's N_in = 10⁴ photons, post-log data y = −log(max(n/N_in,
-/// η))/μ. μ converts our line integrals (image widths × phantom intensity) into attenuation; it sets how many
-/// photons survive the thickest rays and so the noise level (DESIGN.md §4; see ct_default_mu). FBP's filter
-/// and frequency scaling are chosen on the validation images among `direct_variants` (a tuned baseline, as
-/// TV's λ is); Hann at full bandwidth where nothing chooses.
+/// CT, the experiments' problem (`make_problem` of the CT defaults): 50 angles in [0, π) on an n×n image one
+/// unit of length wide (pixel size and detector spacing 1/n), Poisson noise with the paper's N_in = 10⁴
+/// photons, post-log data y = −log(max(n/N_in, η))/μ. μ converts our line integrals (image widths × phantom
+/// intensity) into attenuation; it sets how many photons survive the thickest rays and so the noise level
+/// (DESIGN.md §4; see ct_default_mu). FBP's filter and frequency scaling are chosen on the validation images
+/// among `direct_variants` (a tuned baseline, as TV's λ is); Hann at full bandwidth where nothing chooses.
 InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
                                  double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented);
 

@@ -114,8 +114,7 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
       const std::string label = name == "ordinary" ? "C1" : group;
       std::cerr << "training " << (name == "ordinary" ? name : group + "-" + name) << " LPG on " << size << " image(s)\n";
       RunConfig c;
-      c.problem = problem.geometry.kind;
-      c.size = static_cast<long>(problem.size());
+      c.setup = problem.setup;
       c.seed = args.seed;
       c.operator_norm = op_norm;
       c.warm_start = plan.warm_start;

@@ -13,14 +13,48 @@
 
 namespace eqr::experiments {
 
+namespace {
+
+/// Numbers written with 17 significant digits, separated by spaces.
+std::string number_list(const std::vector<double>& values) {
+  std::ostringstream out;
+  out.precision(17);
+  for (std::size_t i = 0; i < values.size(); ++i) out << (i ? " " : "") << values[i];
+  return out.str();
+}
+
+/// The numbers of a list written by number_list.
+std::vector<double> parse_number_list(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<double> values;
+  std::string word;
+  while (in >> word) values.push_back(std::stod(word));
+  return values;
+}
+
+}  // namespace
+
 void RunConfig::save(const std::filesystem::path& file) const {
   std::ostringstream out;
   out.precision(17);
-  out << "problem = " << problem << "\nmethod = " << spec.method << "\nmodel = " << spec.model << "\ngroup = " << group()
-      << "\nsize = " << size << "\niterations = " << spec.iterations << "\nwidth = " << spec.width
+  const ProblemSetup& p = setup;
+  out << "problem = " << p.kind << "\nmethod = " << spec.method << "\nmodel = " << spec.model << "\ngroup = " << group()
+      << "\nsize = " << p.size << "\niterations = " << spec.iterations << "\nwidth = " << spec.width
       << "\nmemory = " << spec.memory << "\ninit = " << (warm_start ? "direct" : "zero")
       << "\noperator_norm = " << operator_norm << "\nseed = " << seed << "\ntrain_size = " << train_size
-      << "\nmu = " << mu << "\ntrained_on = " << trained_on << "\n";
+      << "\nmu = " << p.noise.mu << "\nnoise = " << p.noise.kind << "\nphotons = " << p.noise.photons
+      << "\nsigma = " << p.noise.sigma << "\nrelative_sigma = " << p.noise.relative;
+  if (p.kind == "ct") {
+    out << "\nangles = " << (p.angles.empty() ? p.angle_count : p.angles.size()) << "\ndetectors = " << p.detectors
+        << "\npixel_size = " << p.pixel_size << "\ndetector_spacing = " << p.detector_spacing;
+    if (!p.angles.empty()) out << "\nangle_list = " << number_list(p.angles);
+  }
+  if (p.kind == "mri") {
+    out << "\nmask_kind = " << p.mask_kind << "\nacceleration = " << p.acceleration
+        << "\ncenter_fraction = " << p.center_fraction << "\nmask_seed = " << p.mask_seed;
+    if (p.mask_kind == "given") out << "\nmask = " << number_list(p.mask);
+  }
+  out << "\ntrained_on = " << trained_on << "\ndata = " << data << "\n";
   io::save_text(file, out.str());
 }
 
@@ -49,10 +83,29 @@ RunConfig RunConfig::load(const std::filesystem::path& file) {
   };
   RunConfig c;
   try {
-    c.problem = get("problem");
+    const std::string kind = get("problem");
+    const long size = std::stol(get("size"));
+    EQR_EXPECTS(size > 0, io_error, "'", file.string(), "': expected a positive size, found ", size);
+    // Runs written before the noise and geometry keys existed used each kind's defaults (and μ = 2.5
+    // before the mu key).
+    ProblemSetup& p = c.setup = ProblemSetup::defaults(kind, static_cast<std::size_t>(size));
+    p.noise.mu = std::stod(get_or("mu", "2.5"));
+    p.noise.kind = get_or("noise", p.noise.kind);
+    p.noise.photons = std::stod(get_or("photons", std::to_string(p.noise.photons)));
+    p.noise.sigma = std::stod(get_or("sigma", std::to_string(p.noise.sigma)));
+    p.noise.relative = std::stod(get_or("relative_sigma", "0"));
+    p.angle_count = static_cast<std::size_t>(std::stoul(get_or("angles", "50")));
+    p.angles = parse_number_list(get_or("angle_list", ""));
+    p.detectors = static_cast<std::size_t>(std::stoul(get_or("detectors", "0")));
+    p.pixel_size = std::stod(get_or("pixel_size", "0"));
+    p.detector_spacing = std::stod(get_or("detector_spacing", "0"));
+    p.mask_kind = get_or("mask_kind", p.mask_kind);
+    p.acceleration = std::stod(get_or("acceleration", "5"));
+    p.center_fraction = std::stod(get_or("center_fraction", "0.08"));
+    p.mask_seed = std::stoull(get_or("mask_seed", "1234"));
+    p.mask = parse_number_list(get_or("mask", ""));
     c.spec.model = get("model");
     c.spec.group = get("group");
-    c.size = std::stol(get("size"));
     c.spec.iterations = std::stoi(get("iterations"));
     c.spec.width = std::stol(get("width"));
     c.operator_norm = std::stod(get("operator_norm"));
@@ -60,26 +113,27 @@ RunConfig RunConfig::load(const std::filesystem::path& file) {
     c.train_size = std::stol(get_or("train_size", "0"));
     c.spec.method = get_or("method", "lpg");
     c.spec.memory = std::stoi(get_or("memory", "5"));
-    c.mu = std::stod(get_or("mu", "2.5"));  // the μ of runs written before the key existed
     c.trained_on = get_or("trained_on", "cpu");
+    c.data = get_or("data", "");
   } catch (const std::logic_error&) {
-    throw io_error(eqr::detail::concat("'", file.string(), "': expected numeric size, iterations, width, memory, ",
-                                       "operator_norm, seed, train_size and mu"));
+    throw io_error(eqr::detail::concat("'", file.string(), "': expected numbers for size, iterations, width, memory, ",
+                                       "operator_norm, seed, train_size, mu, photons, sigma and the geometry and mask keys"));
   }
   const std::string init = get_or("init", "zero");
   EQR_EXPECTS(init == "zero" || init == "direct", io_error, "'", file.string(), "': expected init = zero or direct, found '",
               init, "'");
   c.warm_start = init == "direct";
   c.spec.seed = static_cast<std::uint64_t>(c.seed);
-  c.validate();
+  try {
+    c.validate();
+  } catch (const value_error& e) {
+    throw io_error(eqr::detail::concat("'", file.string(), "': ", e.what()));
+  }
   return c;
 }
 
 void RunConfig::validate() const {
-  EQR_EXPECTS(problem == "denoise" || problem == "ct" || problem == "mri", value_error,
-              "--problem: expected denoise, ct or mri, found '", problem, "'");
-  EQR_EXPECTS(size >= 8 && size <= 1024, value_error, "--size: expected 8..1024, found ", size);
-  EQR_EXPECTS(std::isfinite(mu) && mu > 0, value_error, "--mu: expected a positive attenuation, found ", mu);
+  setup.validate();
   try {
     spec.validate();
   } catch (const value_error& e) {
@@ -95,10 +149,7 @@ std::filesystem::path checkpoint_of(const std::filesystem::path& run_dir) {
 }
 
 InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms) {
-  const auto n = static_cast<std::size_t>(c.size);
-  if (c.problem == "ct") return ct_problem(n, "train", c.mu, 1e4, phantoms);
-  if (c.problem == "mri") return mri_problem(n, 0.03, "train", phantoms);
-  return denoise_problem(n);
+  return make_problem(c.setup, "train", phantoms);
 }
 
 nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,

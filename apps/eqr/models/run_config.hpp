@@ -1,7 +1,7 @@
 /// @file apps/eqr/models/run_config.hpp
 /// The run directory of `eqr train` and how `eqr reconstruct` / `eqr evaluate` rebuild the trained method
-/// from it. `model.cfg` (one `key = value` per line) records the problem (its operator geometry follows
-/// from it, the image size and, for CT, μ), the method's architecture (`LearnedModelSpec`: method, model,
+/// from it. `model.cfg` (one `key = value` per line) records the problem (`ProblemSetup`: the kind, the image
+/// size, the CT geometry, the MRI mask and the noise model), the method's architecture (`LearnedModelSpec`: method, model,
 /// group, width, iterations, memory), how it starts (`init`), the operator norm used for normalisation
 /// (DESIGN.md §3) and the backend it was trained on, so no geometry flag is needed later and the run
 /// evaluates on any backend; `checkpoint.eqrc` holds the parameters (and Adam's state, for --resume).
@@ -18,15 +18,14 @@ namespace eqr::experiments {
 
 /// What a run directory records about its model.
 struct RunConfig {
-  std::string problem = "ct";  ///< denoise | ct | mri
+  ProblemSetup setup;          ///< the problem: kind, size, CT geometry, MRI mask, noise of simulated data
   LearnedModelSpec spec;       ///< the architecture; its seed is the dataset seed below
   bool warm_start = false;     ///< start from the direct reconstruction (init = direct) instead of 0
-  long size = 32;              ///< image size n (n×n)
   double operator_norm = 0;    ///< ‖A‖ used for normalisation (0: estimate)
   long seed = 0;               ///< dataset seed (and the networks' first seed)
   long train_size = 0;         ///< number of training images (0: not recorded)
-  double mu = ct_default_mu;   ///< CT: attenuation μ per image width (runs without the key used 2.5)
   std::string trained_on;      ///< the backend that trained the run (informational)
+  std::string data;            ///< the data directory it trained on ("" for built-in phantoms; informational)
 
   /// The group reported in results: the spec's for equivariant models, "C1" for ordinary ones.
   [[nodiscard]] std::string group() const { return spec.model == "ordinary" ? "C1" : spec.group; }
@@ -34,7 +33,8 @@ struct RunConfig {
   /// Writes model.cfg atomically.
   void save(const std::filesystem::path& file) const;
   /// Reads model.cfg; io_error naming the file and the key for a missing or malformed entry. Keys added
-  /// after the first runs (method, memory, init, mu, trained_on) have the values those runs used.
+  /// after the first runs (method, memory, init, mu, trained_on, the geometry, mask and noise keys) have the
+  /// values those runs used.
   static RunConfig load(const std::filesystem::path& file);
   /// Throws value_error naming the first unsupported setting (with the flag's name, as the user gave it).
   void validate() const;
@@ -45,7 +45,7 @@ struct RunConfig {
 /// stderr when it is the best.
 std::filesystem::path checkpoint_of(const std::filesystem::path& run_dir);
 
-/// The problem of the configuration (CT, MRI with σ = 0.03, or denoising) on `phantoms`.
+/// The problem of the configuration's setup on `phantoms`.
 InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms = data::PhantomKind::oriented);
 
 /// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,

@@ -15,6 +15,18 @@
 
 namespace eqr::cli {
 
+/// The angles of an --angles-file: a 1-d real array of radians (finite values).
+inline std::vector<double> read_angles_file(const std::string& file) {
+  const io::NpyArray a = io::read_npy(file);
+  EQR_EXPECTS(a.ndim() == 1 && a.size() >= 1, shape_error, "'", file,
+              "': expected a 1-d array of angles in radians, found shape ", io::detail::shape_string(a.shape()));
+  EQR_EXPECTS(!a.is_complex(), value_error, "'", file, "': expected real angles, found dtype ", io::dtype_name(a.dtype()));
+  const auto v = a.as<double>();
+  for (const double angle : v)
+    EQR_EXPECTS(std::isfinite(angle), value_error, "'", file, "': expected finite angles, found ", angle);
+  return std::vector<double>(v.begin(), v.end());
+}
+
 /// The geometry flags as given (everything optional until the image and sinogram shapes are known).
 struct GeometryArgs {
   std::optional<long> angles;
@@ -43,15 +55,7 @@ struct GeometryArgs {
   /// (linspace(0, π, A, endpoint=False)), or, if neither is given, `fallback_count` default angles
   /// (throws usage_error when there is no fallback either).
   std::vector<double> angle_list(std::optional<std::size_t> fallback_count = std::nullopt) const {
-    if (angles_file) {
-      const io::NpyArray a = io::read_npy(*angles_file);
-      EQR_EXPECTS(a.ndim() == 1 && a.size() >= 1, shape_error, "'", *angles_file,
-                  "': expected a 1-d array of angles in radians, found shape ", io::detail::shape_string(a.shape()));
-      EQR_EXPECTS(!a.is_complex(), value_error, "'", *angles_file, "': expected real angles, found dtype ",
-                  io::dtype_name(a.dtype()));
-      const auto v = a.as<double>();
-      return std::vector<double>(v.begin(), v.end());
-    }
+    if (angles_file) return read_angles_file(*angles_file);
     if (angles) return default_angles(static_cast<std::size_t>(*angles));
     if (fallback_count) return default_angles(*fallback_count);
     throw usage_error("missing required option --angles A (or --angles-file FILE)");

@@ -122,4 +122,30 @@ inline std::uint64_t seed_option(Args& args, long fallback = 0) {
   return static_cast<std::uint64_t>(s);
 }
 
+/// Reads a column mask: W values (1-d), or an (H, W) mask whose rows are all equal (as `eqr mask` writes).
+inline std::vector<double> read_column_mask(const std::string& file, std::size_t h, std::size_t w) {
+  const io::NpyArray a = io::read_npy(file);
+  EQR_EXPECTS(!a.is_complex(), value_error, "'", file, "': expected a real mask, found dtype ",
+              io::dtype_name(a.dtype()));
+  const auto v = a.as<double>();
+  std::vector<double> mask(w);
+  if (a.ndim() == 1) {
+    EQR_EXPECTS(a.shape()[0] == w, shape_error, "'", file, "': expected a column mask of ", w,
+                " values (the k-space width), found ", a.shape()[0]);
+    for (std::size_t j = 0; j < w; ++j) mask[j] = v.data()[j];
+  } else {
+    const auto [mh, mw] = plane_shape(a, file, "mask");
+    EQR_EXPECTS(mh == h && mw == w, shape_error, "'", file, "': expected a mask of shape (", h, ", ", w,
+                ") like the k-space, found (", mh, ", ", mw, ")");
+    for (std::size_t j = 0; j < w; ++j) mask[j] = v.data()[j];
+    for (std::size_t i = 1; i < h; ++i)
+      for (std::size_t j = 0; j < w; ++j)
+        EQR_EXPECTS(v.data()[i * w + j] == v.data()[j], value_error, "'", file,
+                    "': expected a Cartesian line mask (every row equal), found row ", i, " differing at column ", j);
+  }
+  for (const double m : mask)
+    EQR_EXPECTS(std::isfinite(m), value_error, "'", file, "': expected finite mask values, found ", m);
+  return mask;
+}
+
 }  // namespace eqr::cli

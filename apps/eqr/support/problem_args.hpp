@@ -1,0 +1,124 @@
+/// @file apps/eqr/support/problem_args.hpp
+/// The problem flags of `eqr train` (CLI.md): the kind (--problem), the CT geometry (--angles A |
+/// --angles-file a.npy, --detectors, --pixel-size, --detector-spacing), the MRI mask (--mask m.npy, or
+/// --mask-kind/--acceleration/--center-fraction/--mask-seed) and the noise of simulated measurements
+/// (--noise poisson|gaussian|complex-gaussian|none with --photons/--mu, --sigma or --relative). They are read
+/// before anything is written and resolved into a `ProblemSetup` once the image size is known (it may come
+/// from a data directory); a flag that does not belong to the problem or to the noise kind is refused.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "experiments/problems.hpp"
+#include "support/cli.hpp"
+#include "support/geometry_args.hpp"
+#include "support/npy_args.hpp"
+
+namespace eqr::cli {
+
+/// The problem flags as given (see the file comment).
+class ProblemArgs {
+ public:
+  explicit ProblemArgs(Args& args)
+      : kind_(args.value("problem").value_or("ct")),
+        angles_(args.integer("angles")),
+        angles_file_(args.value("angles-file")),
+        detectors_(args.integer("detectors")),
+        pixel_size_(args.real("pixel-size")),
+        detector_spacing_(args.real("detector-spacing")),
+        mask_(args.value("mask")),
+        mask_kind_(args.value("mask-kind")),
+        acceleration_(args.real("acceleration")),
+        center_fraction_(args.real("center-fraction")),
+        mask_seed_(args.integer("mask-seed")),
+        noise_(args.value("noise")),
+        photons_(args.real("photons")),
+        mu_(args.real("mu")),
+        sigma_(args.real("sigma")),
+        relative_(args.real("relative")) {
+    if (kind_ != "ct" && kind_ != "mri" && kind_ != "denoise")
+      throw usage_error("--problem: expected ct, mri or denoise, found '" + kind_ + "'");
+    only_for("ct", {{"--angles", angles_.has_value()}, {"--angles-file", angles_file_.has_value()},
+                    {"--detectors", detectors_.has_value()}, {"--pixel-size", pixel_size_.has_value()},
+                    {"--detector-spacing", detector_spacing_.has_value()}});
+    only_for("mri", {{"--mask", mask_.has_value()}, {"--mask-kind", mask_kind_.has_value()},
+                     {"--acceleration", acceleration_.has_value()}, {"--center-fraction", center_fraction_.has_value()},
+                     {"--mask-seed", mask_seed_.has_value()}});
+    if (angles_ && angles_file_) throw usage_error("give either --angles A or --angles-file FILE, not both");
+    if (angles_ && *angles_ < 1) throw usage_error("--angles: expected a positive integer, found " + std::to_string(*angles_));
+    if (detectors_ && *detectors_ < 1)
+      throw usage_error("--detectors: expected a positive integer, found " + std::to_string(*detectors_));
+    for (const auto& [flag, v] : {std::pair{"--pixel-size", pixel_size_}, std::pair{"--detector-spacing", detector_spacing_}})
+      if (v && !(*v > 0 && std::isfinite(*v)))
+        throw usage_error(std::string(flag) + ": expected a positive length, found " + std::to_string(*v));
+    if (mask_ && (mask_kind_ || acceleration_ || center_fraction_ || mask_seed_))
+      throw usage_error("--mask FILE gives the mask: expected no --mask-kind, --acceleration, --center-fraction or --mask-seed with it");
+    if (mask_seed_ && *mask_seed_ < 0) throw usage_error("--mask-seed: expected >= 0, found " + std::to_string(*mask_seed_));
+    const std::string noise = noise_.value_or(experiments::ProblemSetup::defaults(kind_, 32).noise.kind);
+    const auto only_for_noise = [&](const std::string& kinds, const char* flag, bool given) {
+      if (given && kinds.find(noise) == std::string::npos)
+        throw usage_error(std::string(flag) + " belongs to --noise " + kinds + ", found --noise " + noise +
+                          (noise_ ? "" : " (the default of --problem " + kind_ + ")"));
+    };
+    only_for_noise("poisson", "--photons", photons_.has_value());
+    only_for_noise("poisson", "--mu", mu_.has_value());
+    only_for_noise("gaussian or complex-gaussian", "--sigma", sigma_.has_value());
+    only_for_noise("gaussian", "--relative", relative_.has_value());
+    if (sigma_ && relative_) throw usage_error("give either --sigma S or --relative R, not both");
+  }
+
+  /// The problem kind (--problem).
+  [[nodiscard]] const std::string& kind() const { return kind_; }
+
+  /// The setup for n×n images: files read (angles, mask), defaults filled in, and validated (value_error
+  /// naming the flag otherwise).
+  [[nodiscard]] experiments::ProblemSetup setup(std::size_t n) const {
+    experiments::ProblemSetup s = experiments::ProblemSetup::defaults(kind_, n);
+    if (angles_) s.angle_count = static_cast<std::size_t>(*angles_);
+    if (angles_file_) s.angles = read_angles_file(*angles_file_);
+    if (detectors_) s.detectors = static_cast<std::size_t>(*detectors_);
+    s.pixel_size = pixel_size_.value_or(0.0);
+    s.detector_spacing = detector_spacing_.value_or(0.0);
+    if (mask_) {
+      s.mask_kind = "given";
+      s.mask = read_column_mask(*mask_, n, n);
+    }
+    if (mask_kind_) s.mask_kind = *mask_kind_;
+    if (acceleration_) s.acceleration = *acceleration_;
+    if (center_fraction_) s.center_fraction = *center_fraction_;
+    if (mask_seed_) s.mask_seed = static_cast<std::uint64_t>(*mask_seed_);
+    if (noise_ && *noise_ != s.noise.kind) s.noise = {*noise_, 1e4, experiments::ct_default_mu, 0, 0};
+    if (photons_) s.noise.photons = *photons_;
+    if (mu_) s.noise.mu = *mu_;
+    if (sigma_ || relative_) {
+      s.noise.sigma = sigma_.value_or(0.0);
+      s.noise.relative = relative_.value_or(0.0);
+    }
+    s.validate();
+    return s;
+  }
+
+ private:
+  /// Refuses the given flags unless the problem is `problem`.
+  void only_for(const std::string& problem, std::initializer_list<std::pair<const char*, bool>> flags) const {
+    for (const auto& [flag, given] : flags)
+      if (given && kind_ != problem)
+        throw usage_error(std::string(flag) + " belongs to --problem " + problem + ", found --problem " + kind_);
+  }
+
+  std::string kind_;
+  std::optional<long> angles_;
+  std::optional<std::string> angles_file_;
+  std::optional<long> detectors_;
+  std::optional<double> pixel_size_, detector_spacing_;
+  std::optional<std::string> mask_, mask_kind_;
+  std::optional<double> acceleration_, center_fraction_;
+  std::optional<long> mask_seed_;
+  std::optional<std::string> noise_;
+  std::optional<double> photons_, mu_, sigma_, relative_;
+};
+
+}  // namespace eqr::cli
