@@ -45,6 +45,7 @@ inline Float32Array read_npy_float32(const std::filesystem::path& path) {
   const auto header = io::detail::read_npy_header(in, size, file);
   EQR_EXPECTS(header.dtype == io::detail::DType::float32, io_error, "'", file,
               "': expected a float32 ('<f4') array, found dtype ", io::detail::dtype_name(header.dtype));
+  EQR_EXPECTS(!header.fortran_order, io_error, "'", file, "': expected a C-order array, found fortran_order: True");
   const std::size_t count = io::detail::checked_element_count(header.shape, "'" + file + "'");
   EQR_EXPECTS(size - header.data_offset == count * sizeof(float), io_error, "'", file, "': expected ",
               count * sizeof(float), " data bytes for shape ", io::detail::shape_string(header.shape), ", found ",

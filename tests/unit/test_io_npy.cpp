@@ -1,4 +1,5 @@
-// .npy reading and writing: byte-exact headers as NumPy writes them, round trips of every dtype, and an
+// .npy reading and writing: byte-exact headers as NumPy writes them, round trips of every dtype, files that
+// NumPy itself wrote (tests/data/npy/, integer dtypes and Fortran order, values recomputed here), and an
 // io_error naming the file for every kind of corrupt, truncated or unsupported file.
 #include <doctest/doctest.h>
 
@@ -122,7 +123,8 @@ TEST_CASE("hand-made files of versions 1.0, 2.0 and 3.0 are read, keys in any or
 }
 
 TEST_CASE_TEMPLATE("round trip keeps dtype, shape and every value", T, float, double, std::complex<float>,
-                   std::complex<double>, std::int32_t, std::int64_t, std::uint8_t) {
+                   std::complex<double>, std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t,
+                   std::uint16_t, std::uint32_t) {
   Scratch s;
   xt::xtensor<T, 4> x = xt::xtensor<T, 4>::from_shape({2, 1, 3, 5});
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -199,11 +201,12 @@ TEST_CASE("corrupt, truncated and unsupported files are io_errors naming the fil
   write_bytes(s / "big.npy", hand_made(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", two));
   check_io_error([&] { (void)read_npy(s / "big.npy"); }, {"big.npy", "little-endian", "'>f4'"});
 
-  write_bytes(s / "fortran.npy", hand_made(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }", two));
-  check_io_error([&] { (void)read_npy(s / "fortran.npy"); }, {"fortran.npy", "C-order", "True"});
+  write_bytes(s / "fortran.npy", hand_made(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (3,), }", two));
+  check_io_error([&] { (void)read_npy(s / "fortran.npy"); },
+                 {"fortran.npy", "expected 12 bytes", "(Fortran order)", "found 8", "truncated"});
 
   write_bytes(s / "half.npy", hand_made(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", two));
-  check_io_error([&] { (void)read_npy(s / "half.npy"); }, {"half.npy", "expected dtype", "found '<f2'"});
+  check_io_error([&] { (void)read_npy(s / "half.npy"); }, {"half.npy", "expected dtype", "int16 '<i2'", "found '<f2'"});
 
   write_bytes(s / "struct.npy",
               hand_made(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", two));
@@ -304,4 +307,96 @@ TEST_CASE("every truncation is an io_error, and corrupted headers never escape a
       }
     }
   }
+}
+
+// ---- files written by NumPy (tests/data/npy/make_fixtures.py) --------------------------------------------
+
+namespace {
+
+fs::path fixture(const std::string& name) { return fs::path(EQR_NPY_FIXTURE_DIR) / name; }
+
+/// Checks dtype, shape and every element of a fixture against `value(k)`, k the element's C-order index.
+template <class T, class F>
+void check_fixture(const NpyArray& a, DType dtype, const std::vector<std::size_t>& shape, F value) {
+  REQUIRE(a.dtype() == dtype);
+  REQUIRE(a.shape() == shape);
+  const std::vector<T>& v = a.values<T>();
+  REQUIRE(v.size() == a.size());
+  for (std::size_t k = 0; k < v.size(); ++k) CHECK_MESSAGE(v[k] == value(static_cast<long long>(k)), "element ", k);
+}
+
+}  // namespace
+
+TEST_CASE("integer arrays written by NumPy are read element by element") {
+  const std::vector<std::size_t> s234{2, 3, 4};
+  check_fixture<std::int16_t>(read_npy(fixture("int16_c.npy")), DType::int16, s234,
+                              [](long long k) { return static_cast<std::int16_t>(k * 37 - 400); });
+  check_fixture<std::uint16_t>(read_npy(fixture("uint16_c.npy")), DType::uint16, s234,
+                               [](long long k) { return static_cast<std::uint16_t>(k * 2741 + 5); });
+  check_fixture<std::uint8_t>(read_npy(fixture("uint8_c.npy")), DType::uint8, {3, 4},
+                              [](long long k) { return static_cast<std::uint8_t>(k * 23); });
+  check_fixture<std::int8_t>(read_npy(fixture("int8_c.npy")), DType::int8, {10},
+                             [](long long k) { return static_cast<std::int8_t>(k * 25 - 120); });
+  check_fixture<std::uint32_t>(read_npy(fixture("uint32_c.npy")), DType::uint32, {2, 3},
+                               [](long long k) { return static_cast<std::uint32_t>(k * 715827882LL + 7); });
+  // The largest uint16 value keeps its high bit through a conversion; the typed loaders accept the new dtypes.
+  const auto u = load_npy_tensor<std::uint16_t, 3>(fixture("uint16_c.npy"));
+  CHECK(u(1, 2, 3) == 23 * 2741 + 5);
+  const auto d = read_npy(fixture("uint16_c.npy")).as<double>();
+  CHECK(d(1, 2, 3) == 63048.0);
+  const auto i = load_npy<std::int16_t>(fixture("int16_c.npy"));
+  CHECK(i(0, 0, 0) == -400);
+  CHECK(read_npy(fixture("int8_c.npy")).as<float>()(0) == -120.f);
+  CHECK(read_npy(fixture("uint32_c.npy")).as<std::int64_t>()(1, 2) == 5LL * 715827882 + 7);
+  check_io_error([&] { (void)load_npy<std::int32_t>(fixture("int16_c.npy")); },
+                 {"int16_c.npy", "expected dtype int32", "found int16"});
+}
+
+TEST_CASE("Fortran-order arrays written by NumPy are transposed into C order with the logical shape") {
+  // The logical array is value(k) at C-order index k = (i·3 + j)·4 + l; NumPy stored it column-major.
+  const NpyArray f = read_npy(fixture("fortran_float32.npy"));
+  check_fixture<float>(f, DType::float32, {2, 3, 4}, [](long long k) { return static_cast<float>(k) * 0.25f - 3.f; });
+  const NpyArray i = read_npy(fixture("fortran_int16.npy"));
+  check_fixture<std::int16_t>(i, DType::int16, {2, 3, 4},
+                              [](long long k) { return static_cast<std::int16_t>(k * -113 + 1000); });
+  // Element (i, j, l) by its indices, so a transposition that only looked right in flat order fails here.
+  const auto t = load_npy_tensor<std::int16_t, 3>(fixture("fortran_int16.npy"));
+  for (std::size_t a = 0; a < 2; ++a)
+    for (std::size_t b = 0; b < 3; ++b)
+      for (std::size_t c = 0; c < 4; ++c)
+        CHECK(t(a, b, c) == static_cast<std::int16_t>(static_cast<int>((a * 3 + b) * 4 + c) * -113 + 1000));
+  // The raw file holds the column-major order: its second element is logical (1, 0, 0), k = 12.
+  const std::string bytes = file_bytes(fixture("fortran_int16.npy"));
+  std::int16_t second = 0;
+  std::memcpy(&second, bytes.data() + 128 + 2, 2);
+  CHECK(second == static_cast<std::int16_t>(12 * -113 + 1000));
+  // Written back, the array is C order and reads as the same values.
+  Scratch s;
+  write_npy(s / "c.npy", i);
+  CHECK(file_bytes(s / "c.npy").find("'fortran_order': False") != std::string::npos);
+  CHECK(read_npy(s / "c.npy").values<std::int16_t>() == i.values<std::int16_t>());
+}
+
+TEST_CASE("bytes in memory are read by the same reader as files") {
+  const std::string bytes = file_bytes(fixture("fortran_float32.npy"));
+  const NpyArray m = read_npy_bytes(bytes, "in-memory");
+  CHECK(m.shape() == read_npy(fixture("fortran_float32.npy")).shape());
+  CHECK(m.values<float>() == read_npy(fixture("fortran_float32.npy")).values<float>());
+  check_io_error([&] { (void)read_npy_bytes(std::string_view(bytes).substr(0, 100), "in-memory"); },
+                 {"'in-memory'", "truncated .npy header"});
+  check_io_error([&] { (void)read_npy_bytes(std::string_view(bytes).substr(0, bytes.size() - 4), "in-memory"); },
+                 {"'in-memory'", "expected 96 bytes", "(Fortran order)", "found 92", "truncated"});
+}
+
+TEST_CASE("NumPy's big-endian and short Fortran-order files are refused, naming the file and the problem") {
+  check_io_error([&] { (void)read_npy(fixture("big_endian_int16.npy")); },
+                 {"big_endian_int16.npy", "expected a little-endian array", "'>i2'"});
+  Scratch s;
+  const std::string good = file_bytes(fixture("fortran_int16.npy"));
+  write_bytes(s / "short_fortran.npy", good.substr(0, good.size() - 2));
+  check_io_error([&] { (void)read_npy(s / "short_fortran.npy"); },
+                 {"short_fortran.npy", "expected 48 bytes of data for (2, 3, 4) int16 (Fortran order)", "found 46",
+                  "truncated"});
+  write_bytes(s / "long_fortran.npy", good + "xy");
+  check_io_error([&] { (void)read_npy(s / "long_fortran.npy"); }, {"long_fortran.npy", "found 50", "trailing"});
 }

@@ -1,4 +1,4 @@
-// `eqr info`: version, groups and kernel solvers compiled in, backends available, threads.
+// `eqr info`: version, groups and kernel solvers compiled in, backends available, input formats, threads.
 #include <iostream>
 
 #include "models/backend_names.hpp"
@@ -11,6 +11,16 @@
 namespace {
 
 const std::vector<std::string> solvers = {"harmonic", "grid"};
+
+/// The input formats `eqr dataset` reads in this build (DICOM and NIfTI need their optional libraries).
+const std::vector<std::string> formats = {"npy", "npz",
+#ifdef EQR_HAVE_DICOM
+                                          "dicom",
+#endif
+#ifdef EQR_HAVE_NIFTI
+                                          "nifti",
+#endif
+};
 
 std::string joined(const std::vector<std::string>& list) {
   std::string s;
@@ -30,6 +40,7 @@ int run(eqr::cli::Args& args) {
                      .add("groups", groups)
                      .add("solvers", solvers)
                      .add("backends", backends)
+                     .add("formats", formats)
                      .add("threads", threads)
                      .str()
               << "\n";
@@ -38,16 +49,19 @@ int run(eqr::cli::Args& args) {
               << "groups:   " << joined(groups) << " (any C_M, D_M through the library)\n"
               << "solvers:  " << joined(solvers) << "\n"
               << "backends: " << joined(backends) << "\n"
+              << "formats:  " << joined(formats) << " (eqr dataset)\n"
               << "threads:  " << threads << "\n";
   }
   return 0;
 }
 
 const bool registered = eqr::cli::register_command(
-    {"info", "version, groups, solvers, backends and threads", "[--json] [--threads N]\n\n"
+    {"info", "version, groups, solvers, backends, formats and threads", "[--json] [--threads N]\n\n"
      "Prints the library version, the groups and kernel-basis solvers compiled in, the backends this build\n"
      "can use on this machine (cpu; torch-cpu when built with LibTorch; torch-cuda with a CUDA device too) and\n"
-     "the number of worker threads. --json prints {\"version\", \"groups\", \"solvers\", \"backends\", \"threads\"}.",
+     "the input formats `eqr dataset` reads (npy, npz; dicom and nifti where built with GDCM and nifticlib) and\n"
+     "the number of worker threads. --json prints {\"version\", \"groups\", \"solvers\", \"backends\", \"formats\",\n"
+     "\"threads\"}.",
      run});
 
 }  // namespace

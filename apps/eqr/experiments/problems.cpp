@@ -180,10 +180,12 @@ std::string angle_phrase(const ProblemSetup& s, const ParallelBeamGeometry& beam
 
 }  // namespace
 
-InverseProblem make_problem(const ProblemSetup& setup, const std::string& experiment, data::PhantomKind phantoms) {
+InverseProblem make_problem(const ProblemSetup& setup, const std::string& experiment, data::PhantomKind phantoms,
+                            const std::string& images) {
   const ProblemGeometry geometry = setup.geometry();
   const std::size_t n = setup.size;
   const auto& noise = setup.noise;
+  const std::string pictures = images.empty() ? phantom_phrase(n, phantoms) : images;
   std::vector<std::pair<std::string, double>> settings;
   if (noise.kind == "poisson") settings = {{"mu", noise.mu}, {"photons", noise.photons}};
   if (noise.kind == "gaussian") settings = {{noise.relative > 0 ? "relative_sigma" : "sigma", noise.relative > 0 ? noise.relative : noise.sigma}};
@@ -198,7 +200,7 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
     return {experiment,
             "CT: parallel beam, " + angle_phrase(setup, b) + ", " + std::to_string(b.detectors) + " detectors of spacing " +
                 io::format_fixed(b.detector_spacing, 5) + ", pixel size " + io::format_fixed(b.pixel_size, 5) +
-                (unit_width ? " (the image one unit wide)" : "") + ", " + phantom_phrase(n, phantoms) + ", " +
+                (unit_width ? " (the image one unit wide)" : "") + ", " + pictures + ", " +
                 noise.phrase() + ". Baselines: FBP (filter and frequency scaling chosen on the validation images) and TV "
                 "(PDHG, λ chosen on the validation images).",
             geometry, geometry.forward<FB>(), noise_of(noise, geometry), "fbp", phantoms, fbp_variants(geometry),
@@ -215,7 +217,7 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
     settings.push_back({"sampling_fraction", op.sampling_fraction()});
     return {experiment,
             "MRI: orthonormal centred 2-D DFT, " + mask + "; sampled fraction " + io::format_fixed(op.sampling_fraction(), 3) +
-                ", " + noise.phrase() + ", " + phantom_phrase(n, phantoms) +
+                ", " + noise.phrase() + ", " + pictures +
                 " as complex images (two channels, imaginary part 0). "
                 "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
             geometry, op, noise_of(noise, geometry), "zero-filled", phantoms, {}, std::move(settings), setup};

@@ -137,9 +137,10 @@ struct InverseProblem {
 };
 
 /// The inverse problem of a setup on `phantoms`: its operator, noise, direct reconstruction (and for CT the
-/// FBP variants to choose from) and a description that names the geometry and the noise.
+/// FBP variants to choose from) and a description that names the geometry, the noise and the images — the
+/// phantom family, or `images` when it is given (e.g. "128×128 images of DIR").
 InverseProblem make_problem(const ProblemSetup& setup, const std::string& experiment,
-                            data::PhantomKind phantoms = data::PhantomKind::oriented);
+                            data::PhantomKind phantoms = data::PhantomKind::oriented, const std::string& images = "");
 
 /// The schedule of a train-size run.
 struct TrainSizeSchedule {

@@ -149,7 +149,8 @@ std::filesystem::path checkpoint_of(const std::filesystem::path& run_dir) {
 }
 
 InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms) {
-  return make_problem(c.setup, "train", phantoms);
+  const std::string n = std::to_string(c.setup.size);
+  return make_problem(c.setup, "train", phantoms, c.data.empty() ? "" : n + "×" + n + " images of " + c.data);
 }
 
 nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,

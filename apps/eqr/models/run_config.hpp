@@ -45,7 +45,7 @@ struct RunConfig {
 /// stderr when it is the best.
 std::filesystem::path checkpoint_of(const std::filesystem::path& run_dir);
 
-/// The problem of the configuration's setup on `phantoms`.
+/// The problem of the configuration's setup on `phantoms` (named as the images of its data directory when it has one).
 InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms = data::PhantomKind::oriented);
 
 /// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,

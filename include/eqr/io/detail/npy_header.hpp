@@ -19,8 +19,13 @@ namespace eqr::io::detail {
 /// This namespace would hide eqr::detail inside eqr::io; re-export the message builder.
 using ::eqr::detail::concat;
 
-/// The dtypes read and written: little-endian numbers and one-byte integers/booleans.
-enum class DType { float32, float64, complex64, complex128, int32, int64, uint8, boolean };
+/// The dtypes read and written: little-endian floating-point, complex and integer numbers, and booleans.
+enum class DType { float32, float64, complex64, complex128, int8, int16, int32, int64, uint8, uint16, uint32, boolean };
+
+/// Every dtype, in the order of the enumeration.
+inline constexpr DType all_dtypes[] = {DType::float32, DType::float64, DType::complex64, DType::complex128,
+                                       DType::int8,    DType::int16,   DType::int32,     DType::int64,
+                                       DType::uint8,   DType::uint16,  DType::uint32,    DType::boolean};
 
 /// NumPy's name of a dtype ("float32", ...).
 inline const char* dtype_name(DType t) {
@@ -29,24 +34,32 @@ inline const char* dtype_name(DType t) {
     case DType::float64: return "float64";
     case DType::complex64: return "complex64";
     case DType::complex128: return "complex128";
+    case DType::int8: return "int8";
+    case DType::int16: return "int16";
     case DType::int32: return "int32";
     case DType::int64: return "int64";
     case DType::uint8: return "uint8";
+    case DType::uint16: return "uint16";
+    case DType::uint32: return "uint32";
     case DType::boolean: return "bool";
   }
   return "?";
 }
 
-/// The .npy descriptor of a dtype ('<f4', ..., '|u1', '|b1').
+/// The .npy descriptor of a dtype as NumPy writes it ('<f4', ..., '|i1', '|u1', '|b1').
 inline const char* dtype_descr(DType t) {
   switch (t) {
     case DType::float32: return "<f4";
     case DType::float64: return "<f8";
     case DType::complex64: return "<c8";
     case DType::complex128: return "<c16";
+    case DType::int8: return "|i1";
+    case DType::int16: return "<i2";
     case DType::int32: return "<i4";
     case DType::int64: return "<i8";
     case DType::uint8: return "|u1";
+    case DType::uint16: return "<u2";
+    case DType::uint32: return "<u4";
     case DType::boolean: return "|b1";
   }
   return "?";
@@ -59,8 +72,12 @@ inline std::size_t item_size(DType t) {
     case DType::float64: return 8;
     case DType::complex64: return 8;
     case DType::complex128: return 16;
-    case DType::int32: return 4;
+    case DType::int16:
+    case DType::uint16: return 2;
+    case DType::int32:
+    case DType::uint32: return 4;
     case DType::int64: return 8;
+    case DType::int8:
     case DType::uint8:
     case DType::boolean: return 1;
   }
@@ -89,6 +106,7 @@ inline std::size_t checked_element_count(const std::vector<std::size_t>& shape, 
 struct NpyHeader {
   DType dtype = DType::float32;
   std::vector<std::size_t> shape;
+  bool fortran_order = false;      ///< the elements are stored column-major (first axis fastest)
   std::uintmax_t data_offset = 0;  ///< bytes from the file's start to the first element
 };
 
@@ -116,8 +134,7 @@ class HeaderParser {
         h.dtype = dtype_from_descr(string_literal());
         have_descr = true;
       } else if (key == "fortran_order") {
-        const bool fortran = boolean_literal();
-        EQR_EXPECTS(!fortran, io_error, "'", file_, "': expected a C-order array, found fortran_order: True");
+        h.fortran_order = boolean_literal();
         have_order = true;
       } else if (key == "shape") {
         h.shape = tuple_literal();
@@ -210,16 +227,17 @@ class HeaderParser {
     return shape;
   }
   DType dtype_from_descr(const std::string& d) const {
-    for (DType t : {DType::float32, DType::float64, DType::complex64, DType::complex128, DType::int32, DType::int64,
-                    DType::uint8, DType::boolean})
+    for (DType t : all_dtypes)
       if (d == dtype_descr(t)) return t;
+    if (d == "<i1" || d == "i1") return DType::int8;
     if (d == "<u1" || d == "u1") return DType::uint8;
     if (d == "<b1" || d == "b1") return DType::boolean;
     EQR_EXPECTS(d.empty() || d[0] != '>', io_error, "'", file_,
-                "': expected a little-endian array, found the big-endian dtype '", d, "'");
+                "': expected a little-endian array, found the big-endian dtype '", d,
+                "' (convert it with numpy: a.astype(a.dtype.newbyteorder('<')))");
     throw io_error(concat("'", file_, "': expected dtype float32 '<f4', float64 '<f8', complex64 '<c8', ",
-                          "complex128 '<c16', int32 '<i4', int64 '<i8', uint8 '|u1' or bool '|b1', found '", d,
-                          "'"));
+                          "complex128 '<c16', int8 '|i1', int16 '<i2', int32 '<i4', int64 '<i8', uint8 '|u1', ",
+                          "uint16 '<u2', uint32 '<u4' or bool '|b1', found '", d, "'"));
   }
   template <class... A>
   static std::string concat(A&&... a) {
