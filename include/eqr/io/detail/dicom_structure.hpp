@@ -308,6 +308,11 @@ class DicomStructure {
         const bool sof = (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) || m == 0xF7;
         if (sof && segment >= 8 && i + 2 + segment <= length) {
           precision = p[i + 4];
+          EQR_EXPECTS(m == 0xF7 ? precision >= 2 && precision <= 16 : precision == 8 || precision == 12 ||
+                                                                       precision == 16,
+                      io_error, "'", file_, "': expected a JPEG", m == 0xF7 ? "-LS" : "", " precision of ",
+                      m == 0xF7 ? "2 to 16" : "8, 12 or 16 (GDCM's JPEG decoders)", " bits at byte ", at + i + 4,
+                      ", found ", precision, " (corrupt file)");
           height = long{p[i + 5]} << 8 | p[i + 6];
           width = long{p[i + 7]} << 8 | p[i + 8];
           components = p[i + 9];
