@@ -119,6 +119,28 @@ check "results.json and the command record --init zero" \
 expect_error "experiment: an unknown --init is refused" "expected --init zero or direct, found 'fbp'" \
   "$EQR" experiment train-size-ct --init fbp --out bad_exp
 
+echo "== eqr experiment --data DIR"
+mkdir -p exp_data
+expect_ok "training images (2, 16, 16)" "$EQR" phantom --kind ellipses --size 16 --images 2 --seed 30 --out exp_data/train_gt.npy
+expect_ok "validation images (3, 16, 16)" "$EQR" phantom --kind ellipses --size 16 --images 3 --seed 40 --out exp_data/val_gt.npy
+expect_ok "test images (8, 16, 16)" "$EQR" phantom --kind ellipses --size 16 --images 8 --seed 50 --out exp_data/test_gt.npy
+expect_ok "train-size-mri on the directory (1 image, 2 steps, 1 iteration)" \
+  "$EQR" experiment train-size-mri --quick --data exp_data --train-sizes 1 --steps 2 --iterations 1 --out exp_on_data
+check "results.json records the data directory and its image size" \
+  bash -c 'grep -q "\"data\": \"exp_data\"" exp_on_data/results.json && grep -q "\"size\": 16" exp_on_data/results.json'
+check "the report names the images and the resampled test sets, and the command has --data" \
+  bash -c 'grep -q "16×16 images of exp_data" exp_on_data/index.md && grep -q "one resampling path" exp_on_data/index.md &&
+           grep -q -- "--data exp_data" exp_on_data/index.md'
+expect_error "experiment --data: more training images asked than the directory has" \
+  "expected at least 4 images in train_gt.npy for this schedule, found 2" \
+  "$EQR" experiment train-size-mri --quick --data exp_data --train-sizes 4 --steps 2 --iterations 1 --out bad_exp
+expect_error "experiment --data: only the train-size experiments take it" \
+  "--data applies to train-size-ct and train-size-mri, found 'group-order'" \
+  "$EQR" experiment group-order --quick --data exp_data --out bad_exp
+expect_error "experiment --data and --phantoms together are refused" "give either --data DIR or --phantoms KIND" \
+  "$EQR" experiment train-size-ct --data exp_data --phantoms oriented --out bad_exp
+check "no report for a refused experiment" test ! -e bad_exp
+
 echo "== errors"
 expect_error "unknown group" "--group: expected one of C1, C2, C3, C4, C6, C8, C12, C16, D1, D2, D4, D8, found 'C5'" \
   "$EQR" train --problem ct --model equivariant --group C5 "${COMMON[@]}" --out bad

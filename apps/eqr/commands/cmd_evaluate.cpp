@@ -32,15 +32,7 @@ void evaluate_data(const std::filesystem::path& data, const RunConfig& c, const 
   entries.push_back(detail::evaluate(c.spec.model, group, c.train_size, "upright", test, model));
   entries.push_back(detail::evaluate(problem.direct_name, "", 0, "upright", test, direct));
   if (!rotated) return;
-  eqr::nn::PairList<FB> control, turned;
-  for (std::size_t k = 0; k < test.pairs.size(); ++k) {
-    const auto truth = plane(test.pairs[k].target);
-    const double angle = eqr::data::test_rotation(k, seed);
-    for (auto* set : {&control, &turned}) {
-      const Tensor u = batch_of(resample_rotated(truth, set == &turned ? angle : 0.0));
-      set->pairs.push_back({problem.noise(problem.op.apply(u), seed * 7919 + 1000003 + k), u});
-    }
-  }
+  auto [control, turned] = resampled_test_sets(test, problem, seed);
   for (auto* set : {&control, &turned}) {
     const std::string t = set == &turned ? "rotated" : "upright";
     auto e = detail::evaluate(c.spec.model, group, c.train_size, t, *set, model);

@@ -30,6 +30,7 @@ int run(eqr::cli::Args& args) {
   e.sigma = args.real("sigma");
   if (const auto kind = args.value("phantoms")) e.phantoms = eqr::data::parse_phantom_kind(*kind);
   e.backend = args.value("backend");
+  if (const auto data = args.value("data")) e.data = *data;
   if (const auto group = args.value("group")) {
     if (!eqr::offers_group(*group))
       throw eqr::cli::usage_error("--group: expected one of " + eqr::group_names_joined() + ", found '" + *group + "'");
@@ -75,6 +76,9 @@ int run(eqr::cli::Args& args) {
                                   std::to_string(s) + " after " + std::to_string(previous));
     previous = s;
   }
+  if (e.data && *name != "train-size-ct" && *name != "train-size-mri")
+    throw eqr::cli::usage_error("experiment: --data applies to train-size-ct and train-size-mri, found '" + *name + "'");
+  if (e.data && e.phantoms) throw eqr::cli::usage_error("experiment: give either --data DIR or --phantoms KIND, not both");
   const eqr::cpu::ThreadLimit limit(threads);
   return it->second.run(e);
 }
@@ -83,7 +87,7 @@ const bool registered = eqr::cli::register_command(
     {"experiment", "reproduce one of the paper's experiments and write a report",
      "NAME --out REPORT_DIR [--quick] [--steps S] [--seed S] [--threads N]\n"
      "  [--size N] [--iterations I] [--lr LR] [--lr-drop-at F] [--train-sizes 1,4,16] [--mu MU] [--photons N_IN] [--sigma S]\n"
-     "  [--phantoms KIND] [--init zero|direct] [--group G] [--backend cpu|torch-cpu|torch-cuda]\n\n"
+     "  [--phantoms KIND | --data DIR] [--init zero|direct] [--group G] [--backend cpu|torch-cpu|torch-cuda]\n\n"
      "NAME: rotation-denoise (Figure 1), train-size-ct (Figure 7), train-size-mri (Figure 9), group-order (Figure 6)\n"
      "(those compiled into this build are listed by an unknown name). Writes REPORT_DIR/index.md with tables and\n"
      "figures, PNG panels, SVG plots, results.json (means per model, group, train_size and test) and\n"
@@ -96,6 +100,9 @@ const bool registered = eqr::cli::register_command(
      "intensity*(1 - r^2)^p inside, p in [1, 3]), oriented (the group-order default: the same geometry, all\n"
      "ellipses constant inside, i.e. piecewise constant, TV's ideal prior), ellipses (no preferred orientation)\n"
      "or shepp-logan (perturbed modified Shepp-Logan).\n"
+     "--data DIR: train-size-ct and train-size-mri on the images of a data directory (`eqr dataset`; the first\n"
+     "images of DIR/train_gt.npy, val_gt.npy, test_gt.npy), measurements simulated; the test images go through one\n"
+     "resampling path, rotated by random angles and by 0 as the upright control (DESIGN.md §4).\n"
      "--init sets where the learned methods of train-size-ct and train-size-mri start: zero (u0 = 0, the paper's\n"
      "Algorithm 2) or direct (u0 = the direct reconstruction: FBP with the filter chosen on the validation images,\n"
      "or zero-filling). Every train-size model keeps the parameters of its lowest validation loss.\n"

@@ -17,17 +17,6 @@ namespace {
 
 using namespace eqr::experiments;
 
-/// The square image size of a data directory's training images (N, H, H).
-std::size_t image_size_of(const std::filesystem::path& data) {
-  const auto file = data / "train_gt.npy";
-  EQR_EXPECTS(std::filesystem::exists(file), eqr::io_error, "--data '", data.string(),
-              "': expected train_gt.npy (N, H, H) in it, found none");
-  const auto gt = eqr::io::read_npy(file);
-  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[0] >= 1 && gt.shape()[1] == gt.shape()[2], eqr::shape_error, "'",
-              file.string(), "': expected square images (N, H, H), found ", eqr::io::detail::shape_string(gt.shape()));
-  return gt.shape()[1];
-}
-
 int run(eqr::cli::Args& args) {
   const std::filesystem::path out = args.required("out");
   const bool resume = args.flag("resume");
@@ -69,7 +58,7 @@ int run(eqr::cli::Args& args) {
   if (resuming) {
     c = RunConfig::load(out / "model.cfg");
   } else {
-    c.setup = problem_args.setup(data ? image_size_of(*data) : static_cast<std::size_t>(size));
+    c.setup = problem_args.setup(data ? data_image_size(*data) : static_cast<std::size_t>(size));
     if (data) c.data = std::filesystem::absolute(*data).string();
   }
   c.validate();

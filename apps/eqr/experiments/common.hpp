@@ -149,6 +149,7 @@ struct ExperimentArgs {
   std::optional<bool> warm_start;    ///< learned methods start from the direct reconstruction (--init direct) or 0
   std::optional<std::string> group;  ///< the group of the equivariant models (train-size experiments; default C4)
   std::optional<std::string> backend;  ///< the tensor backend that trains (default cpu)
+  std::optional<std::filesystem::path> data;  ///< a data directory (CLI.md) instead of phantoms (train-size experiments)
 };
 
 /// One experiment: its name, what it reproduces, and its entry point.

@@ -12,10 +12,11 @@ using namespace eqr::experiments;
 /// The experiment at n×n with prox networks of `width` channels.
 int run_ct(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& defaults, long width) {
   const TrainSizeSchedule plan = defaults.overridden_by(args);
-  const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
+  const std::size_t size = experiment_image_size(args, n);
   return run_train_size(args,
                         ct_problem(size, "train-size-ct", args.mu.value_or(ct_default_mu), args.photons.value_or(1e4),
-                                   args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth)),
+                                   args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth),
+                                   experiment_images(args, size)),
                         plan, width);
 }
 

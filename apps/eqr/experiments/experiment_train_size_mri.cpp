@@ -11,10 +11,11 @@ using namespace eqr::experiments;
 /// The experiment at n×n with noise σ and prox networks of `width` channels.
 int run_mri(const ExperimentArgs& args, std::size_t n, const TrainSizeSchedule& defaults, double sigma, long width) {
   const TrainSizeSchedule plan = defaults.overridden_by(args);
-  const auto size = args.size ? static_cast<std::size_t>(*args.size) : n;
+  const std::size_t size = experiment_image_size(args, n);
   return run_train_size(args,
                         mri_problem(size, args.sigma.value_or(sigma), "train-size-mri",
-                                    args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth)),
+                                    args.phantoms.value_or(eqr::data::PhantomKind::oriented_smooth),
+                                    experiment_images(args, size)),
                         plan, width);
 }
 

@@ -227,17 +227,18 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
 }
 
 InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu, double photons,
-                          data::PhantomKind phantoms) {
+                          data::PhantomKind phantoms, const std::string& images) {
   ProblemSetup s = ProblemSetup::defaults("ct", n);
   s.noise.mu = mu;
   s.noise.photons = photons;
-  return make_problem(s, experiment, phantoms);
+  return make_problem(s, experiment, phantoms, images);
 }
 
-InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment, data::PhantomKind phantoms) {
+InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment, data::PhantomKind phantoms,
+                           const std::string& images) {
   ProblemSetup s = ProblemSetup::defaults("mri", n);
   s.noise.sigma = sigma;
-  return make_problem(s, experiment, phantoms);
+  return make_problem(s, experiment, phantoms, images);
 }
 
 InverseProblem denoise_problem(std::size_t n) { return make_problem(ProblemSetup::defaults("denoise", n), "denoise"); }

@@ -191,12 +191,13 @@ ResultEntry evaluate(const std::string& model, const std::string& group, long tr
 /// (DESIGN.md §4; see ct_default_mu). FBP's filter and frequency scaling are chosen on the validation images
 /// among `direct_variants` (a tuned baseline, as TV's λ is); Hann at full bandwidth where nothing chooses.
 InverseProblem ct_problem(std::size_t n, const std::string& experiment, double mu = ct_default_mu,
-                                 double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented);
+                          double photons = 1e4, data::PhantomKind phantoms = data::PhantomKind::oriented,
+                          const std::string& images = "");
 
 /// MRI: fastMRI's random column mask (acceleration 5, 8 % centre: ~20 % of k-space), complex white Gaussian
 /// noise σ per real and imaginary part, zero-filled inverse DFT.
 InverseProblem mri_problem(std::size_t n, double sigma, const std::string& experiment,
-                                  data::PhantomKind phantoms = data::PhantomKind::oriented);
+                           data::PhantomKind phantoms = data::PhantomKind::oriented, const std::string& images = "");
 
 /// Denoising: identity operator, Gaussian noise σ = 0.1, the noisy image as direct reconstruction.
 InverseProblem denoise_problem(std::size_t n);

@@ -9,10 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <utility>
 
 #include <xtensor/xtensor.hpp>
 
+#include "experiments/problems.hpp"
 #include "eqr/config.hpp"
+#include "eqr/data/datasets.hpp"
 #include "eqr/data/rotate.hpp"
 
 namespace eqr::experiments {
@@ -57,6 +60,25 @@ inline xt::xtensor<double, 2> downsample2(const xt::xtensor<double, 2>& image) {
 /// The image through the resampling path, rotated counter-clockwise by `angle` radians (0: the control).
 inline xt::xtensor<double, 2> resample_rotated(const xt::xtensor<double, 2>& image, double angle) {
   return downsample2(data::rotate(upsample2(image), angle));
+}
+
+/// The two test sets of images from files (DESIGN.md §4): the upright control (every truth through the
+/// resampling path rotated by 0) and the turned set (rotated by the test rotation of its index and `seed`),
+/// with measurements simulated by the problem's operator and noise, so the sets differ only in orientation.
+inline std::pair<nn::PairList<FB>, nn::PairList<FB>> resampled_test_sets(const nn::PairList<FB>& test,
+                                                                         const InverseProblem& problem, std::uint64_t seed) {
+  nn::PairList<FB> control, turned;
+  for (std::size_t k = 0; k < test.pairs.size(); ++k) {
+    const auto truth = plane(test.pairs[k].target);
+    const double angle = data::test_rotation(k, seed);
+    for (auto* set : {&control, &turned}) {
+      Tensor u = FB::zeros(FB::shape(test.pairs[k].target));  // a complex image keeps imaginary part 0
+      const auto image = resample_rotated(truth, set == &turned ? angle : 0.0);
+      std::copy(image.begin(), image.end(), u.data());
+      set->pairs.push_back({problem.noise(problem.op.apply(u), seed * 7919 + 1000003 + k), u});
+    }
+  }
+  return {std::move(control), std::move(turned)};
 }
 
 }  // namespace eqr::experiments

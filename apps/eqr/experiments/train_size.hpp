@@ -15,12 +15,14 @@
 #include <functional>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "common.hpp"
 #include "models/model.hpp"
 #include "problems.hpp"
+#include "resample.hpp"
 #include "eqr/algorithms/pdhg.hpp"
 #include "eqr/algorithms/training.hpp"
 #include "eqr/backends/cpu/threads.hpp"
@@ -29,6 +31,21 @@
 #include "eqr/io/report_panel.hpp"
 
 namespace eqr::experiments {
+
+/// The image size of a train-size experiment: its data directory's (where --size must agree), else --size, else
+/// the variant's `n`.
+inline std::size_t experiment_image_size(const ExperimentArgs& args, std::size_t n) {
+  if (!args.data) return args.size ? static_cast<std::size_t>(*args.size) : n;
+  const std::size_t size = data_image_size(*args.data);
+  EQR_EXPECTS(!args.size || static_cast<std::size_t>(*args.size) == size, value_error, "--size: expected ", size,
+              " (the images of '", args.data->string(), "') or no --size, found ", *args.size);
+  return size;
+}
+
+/// How the report names the images: "" (the phantom family) or "N×N images of DIR".
+inline std::string experiment_images(const ExperimentArgs& args, std::size_t size) {
+  return args.data ? std::to_string(size) + "×" + std::to_string(size) + " images of " + args.data->string() : "";
+}
 
 /// Runs a train-size experiment with memory 5 and prox networks of `width` channels (the equivariant ones:
 /// width/|G| regular fields of the group `args.group`, C4 by default); writes the report into args.out.
@@ -39,7 +56,6 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
   const std::string backend = args.backend.value_or("cpu");
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
-  std::filesystem::create_directories(args.out);
   const std::uint64_t seed = static_cast<std::uint64_t>(args.seed);
   data::SyntheticSpec spec{problem.phantoms, problem.size(), data::Split::train, 0, seed, false, 2};
   const auto make = [&](data::Split split, long count, bool rotated) {
@@ -51,12 +67,28 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
   };
   long max_size = 0;
   for (long s : plan.sizes) max_size = std::max(max_size, s);
-  const auto train_all = make(data::Split::train, max_size, false);
-  const auto val = make(data::Split::validation, plan.validation_images, false);
-  const auto test_up = make(data::Split::test, plan.test_images, false);
-  const auto test_rot = make(data::Split::test, plan.test_images, true);
+  nn::PairList<FB> train_all, val, test_up, test_rot;
+  if (args.data) {
+    // The user's images: the first images of each split; the test sets through one resampling path.
+    const auto split = [&](const std::string& name, long count, std::uint64_t offset) {
+      nn::PairList<FB> set = load_pairs(*args.data, name, problem, seed + offset);
+      EQR_EXPECTS(static_cast<long>(set.pairs.size()) >= count, value_error, "--data '", args.data->string(), "': expected at least ",
+                  count, " images in ", name, "_gt.npy for this schedule, found ", set.pairs.size());
+      set.pairs.resize(static_cast<std::size_t>(count));
+      return set;
+    };
+    train_all = split("train", max_size, 0);
+    val = split("val", plan.validation_images, 1);
+    std::tie(test_up, test_rot) = resampled_test_sets(split("test", plan.test_images, 2), problem, seed);
+  } else {
+    train_all = make(data::Split::train, max_size, false);
+    val = make(data::Split::validation, plan.validation_images, false);
+    test_up = make(data::Split::test, plan.test_images, false);
+    test_rot = make(data::Split::test, plan.test_images, true);
+  }
+  std::filesystem::create_directories(args.out);  // the data are there: from now on the run writes its report
   const double op_norm = opnorm(problem.op, 100);
-  std::cerr << problem.experiment << ": " << problem.size() << "x" << problem.size() << " " << data::name(problem.phantoms)
+  std::cerr << problem.experiment << ": " << problem.size() << "x" << problem.size() << " " << (args.data ? args.data->string() : data::name(problem.phantoms))
             << " images, ||A|| = " << op_norm
             << ", sizes";
   for (long s : plan.sizes) std::cerr << " " << s;
@@ -217,7 +249,10 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
                                                        " training image(s)", "", "PSNR [dB]", false, 640, 400}));
 
   cli::JsonObject config;
-  config.add("quick", args.quick).add("size", static_cast<long>(problem.size())).add("phantoms", data::name(problem.phantoms))
+  config.add("quick", args.quick).add("size", static_cast<long>(problem.size()))
+      .add("phantoms", args.data ? std::string("none (data directory)") : data::name(problem.phantoms));
+  if (args.data) config.add("data", args.data->string());
+  config
       .add("steps", plan.steps).add("lr", plan.lr).add("lr_drop_at", plan.lr_drop_at).add("clip_grad_norm", 1.0).add("iterations", plan.iterations)
       .add("init", std::string(plan.warm_start ? "direct" : "zero"))
       .add("memory", memory).add("width", width).add("group", group).add("regular_fields", width / eqr::group_order(group))
@@ -276,12 +311,17 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
                " iterations), λ = " + eqr::io::format_fixed(best_lambda, 5) + " chosen on " +
                std::to_string(plan.validation_images) + " validation images" +
                (direct_setting.empty() ? std::string() : "; " + problem.direct_name + ": " + direct_setting + ", chosen on them too") +
-               ". Rotated test images are the upright ones "
-               "rotated analytically by random angles (ellipses rotated, then rendered), re-simulated. Run time " +
+               (args.data ? ". The images are those of " + args.data->string() + " (train_gt, val_gt, test_gt); the "
+                            "test sets go through one resampling path (2× bilinear up-sampling, rotation, 2×2 mean): the "
+                            "rotated set by random angles, the upright one by 0 as its control, measurements simulated"
+                          : std::string(". Rotated test images are the upright ones rotated analytically by random angles "
+                                        "(ellipses rotated, then rendered), re-simulated")) +
+               ". Run time " +
                eqr::io::format_fixed(seconds, 0) + " s wall, " + eqr::io::format_fixed(cpu_seconds, 0) + " s CPU (" +
                std::to_string(cpu::max_threads()) + " threads).")
       .code("eqr experiment " + problem.experiment + " --out " + args.out.string() + (args.quick ? " --quick" : "") +
             (args.phantoms ? " --phantoms " + data::name(*args.phantoms) : std::string()) +
+            (args.data ? " --data " + args.data->string() : std::string()) +
             (args.group ? " --group " + *args.group : std::string()) + (args.backend ? " --backend " + *args.backend : std::string()) +
             (args.warm_start ? std::string(" --init ") + (*args.warm_start ? "direct" : "zero") : std::string()));
   md.save(args.out / "index.md");

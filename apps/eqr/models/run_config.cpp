@@ -153,6 +153,16 @@ InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms) {
   return make_problem(c.setup, "train", phantoms, c.data.empty() ? "" : n + "×" + n + " images of " + c.data);
 }
 
+std::size_t data_image_size(const std::filesystem::path& data) {
+  const auto file = data / "train_gt.npy";
+  EQR_EXPECTS(std::filesystem::exists(file), io_error, "--data '", data.string(),
+              "': expected train_gt.npy (N, H, H) in it, found none");
+  const auto gt = io::read_npy(file);
+  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[0] >= 1 && gt.shape()[1] == gt.shape()[2], shape_error, "'",
+              file.string(), "': expected square images (N, H, H), found ", io::detail::shape_string(gt.shape()));
+  return gt.shape()[1];
+}
+
 nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,
                             std::uint64_t seed) {
   nn::PairList<FB> list;

@@ -48,6 +48,10 @@ std::filesystem::path checkpoint_of(const std::filesystem::path& run_dir);
 /// The problem of the configuration's setup on `phantoms` (named as the images of its data directory when it has one).
 InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms = data::PhantomKind::oriented);
 
+/// The side H of the square training images (N, H, H) of a data directory's train_gt.npy; io_error naming the
+/// directory when the file is missing, shape_error when the images are not square.
+std::size_t data_image_size(const std::filesystem::path& dir);
+
 /// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,
 /// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space, (N, H, W)
 /// noisy images); missing measurements are simulated with the problem's operator and noise. Returns an empty
