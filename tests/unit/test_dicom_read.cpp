@@ -9,7 +9,6 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -26,7 +25,13 @@
 #include "eqr/core/random.hpp"
 #include "eqr/io/npy.hpp"
 
+#include "../support/scratch_files.hpp"
+
 namespace fs = std::filesystem;
+using eqr::testing::Scratch;
+using eqr::testing::check_io_error;
+using eqr::testing::file_bytes;
+using eqr::testing::write_bytes;
 using namespace eqr;
 using namespace eqr::io;
 
@@ -42,42 +47,6 @@ const bool gdcm_quiet = [] {
   gdcm::Trace::ErrorOff();
   return true;
 }();
-
-/// A scratch directory unique to this test process, removed at the end.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("eqr_test_dicom_" + std::to_string(::getpid()));
-  Scratch() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path operator/(const std::string& name) const { return dir / name; }
-};
-
-std::string file_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-/// Checks that `f` throws io_error whose message contains every fragment.
-template <class F>
-void check_io_error(F&& f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-    FAIL("expected an io_error");
-  } catch (const io_error& e) {
-    const std::string what = e.what();
-    for (const auto& frag : fragments) CHECK_MESSAGE(what.find(frag) != std::string::npos, what, " lacks: ", frag);
-  }
-}
 
 /// One slice to write: 16-bit stored values and the tags that place them.
 struct Slice {

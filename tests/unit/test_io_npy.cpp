@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,35 +17,19 @@
 #include "eqr/io/npy.hpp"
 #include "eqr/core/random.hpp"
 
+#include "../support/scratch_files.hpp"
 #include "../support/temporaries.hpp"
 
 namespace fs = std::filesystem;
+using eqr::testing::Scratch;
+using eqr::testing::check_io_error;
+using eqr::testing::file_bytes;
+using eqr::testing::write_bytes;
 using namespace eqr;
 using namespace eqr::io;
 using eqr::testing::has_temporary_files;
 
 namespace {
-
-/// A scratch directory unique to this test process, removed at the end.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("eqr_test_io_npy_" + std::to_string(::getpid()));
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path operator/(const std::string& name) const { return dir / name; }
-};
-
-std::string file_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 /// A .npy file built by hand: preamble of the given version + header dict padded to 64 + raw data bytes.
 std::string hand_made(int major, const std::string& dict, const std::string& data) {
@@ -67,18 +50,6 @@ std::string raw(std::initializer_list<T> values) {
   std::string s;
   for (T v : values) s.append(reinterpret_cast<const char*>(&v), sizeof v);
   return s;
-}
-
-/// Checks that `f` throws io_error whose message contains every fragment.
-template <class F>
-void check_io_error(F&& f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-    FAIL("expected an io_error");
-  } catch (const io_error& e) {
-    const std::string what = e.what();
-    for (const auto& frag : fragments) CHECK_MESSAGE(what.find(frag) != std::string::npos, what, " lacks: ", frag);
-  }
 }
 
 }  // namespace
