@@ -10,8 +10,6 @@
 #include "support/cli.hpp"
 #include "support/problem_args.hpp"
 #include "eqr/backends/cpu/threads.hpp"
-#include "eqr/groups/catalog.hpp"
-#include "eqr/io/npy.hpp"
 
 namespace {
 

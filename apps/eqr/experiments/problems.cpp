@@ -201,8 +201,7 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
             "CT: parallel beam, " + angle_phrase(setup, b) + ", " + std::to_string(b.detectors) + " detectors of spacing " +
                 io::format_fixed(b.detector_spacing, 5) + ", pixel size " + io::format_fixed(b.pixel_size, 5) +
                 (unit_width ? " (the image one unit wide)" : "") + ", " + pictures + ", " +
-                noise.phrase() + ". Baselines: FBP (filter and frequency scaling chosen on the validation images) and TV "
-                "(PDHG, λ chosen on the validation images).",
+                noise.phrase() + ".",
             geometry, geometry.forward<FB>(), noise_of(noise, geometry), "fbp", phantoms, fbp_variants(geometry),
             std::move(settings), setup};
   }
@@ -218,8 +217,7 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
     return {experiment,
             "MRI: orthonormal centred 2-D DFT, " + mask + "; sampled fraction " + io::format_fixed(op.sampling_fraction(), 3) +
                 ", " + noise.phrase() + ", " + pictures +
-                " as complex images (two channels, imaginary part 0). "
-                "Baselines: zero-filled inverse DFT and TV (PDHG, vectorial over the two channels). Metrics on magnitudes.",
+                " as complex images (two channels, imaginary part 0). Metrics on magnitudes.",
             geometry, op, noise_of(noise, geometry), "zero-filled", phantoms, {}, std::move(settings), setup};
   }
   return {experiment, "Denoising: y = u + noise, " + noise.phrase() + ".", geometry, geometry.forward<FB>(),

@@ -269,7 +269,12 @@ inline int run_train_size(const ExperimentArgs& args, const InverseProblem& prob
   write_results(args.out, problem.experiment, entries, config);
 
   eqr::io::MarkdownReport md;
-  md.heading(problem.experiment, 1).paragraph(problem.description);
+  md.heading(problem.experiment, 1)
+      .paragraph(problem.description + " Baselines: " +
+                 (problem.geometry.kind == "ct"
+                      ? "FBP (filter and frequency scaling chosen on the validation images) and TV (PDHG, λ chosen on them)."
+                      : "zero-filled inverse DFT and TV (PDHG, vectorial over the two channels, λ chosen on the validation "
+                        "images)."));
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : entries)
     rows.push_back({e.model, e.group, e.train_size == 0 ? "-" : std::to_string(e.train_size), e.test,

@@ -7,9 +7,12 @@
 /// from a data directory); a flag that does not belong to the problem or to the noise kind is refused.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiments/problems.hpp"
