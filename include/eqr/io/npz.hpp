@@ -4,7 +4,7 @@
 /// ".npy" suffix (`np.savez(f, a, image=b)` gives "arr_0" and "image"), and each one is read by the .npy
 /// reader of io/npy.hpp, streamed out of the archive, so Fortran-order members arrive in C order as well.
 ///
-/// The zip container is read by libzip (Debian's libzip-dev; CMake target libzip::zip, linked by eqr::cpu).
+/// The zip container is read by libzip (Debian's libzip-dev, found through pkg-config and linked by eqr::cpu).
 /// Everything this reader does not accept — a missing file, bytes that are not a zip archive or a
 /// damaged one, a member whose data fails to decompress or to match its CRC, a member that is not a .npy
 /// file or whose .npy data is truncated, a name that is not in the archive — is an `io_error` naming the
