@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/cli.hpp"
@@ -27,28 +28,28 @@ inline std::vector<double> read_angles_file(const std::string& file) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-/// The geometry flags as given (everything optional until the image and sinogram shapes are known).
+/// The geometry flags as given (everything optional until the image and sinogram shapes are known; the
+/// array commands default the pixel size and the detector spacing to 1, `eqr train` to 1/n).
 struct GeometryArgs {
   std::optional<long> angles;
   std::optional<std::string> angles_file;
   std::optional<long> detectors;
-  double pixel_size = 1.0;
-  double detector_spacing = 1.0;
+  std::optional<double> pixel_size;
+  std::optional<double> detector_spacing;
 
   explicit GeometryArgs(Args& args)
       : angles(args.integer("angles")),
         angles_file(args.value("angles-file")),
         detectors(args.integer("detectors")),
-        pixel_size(args.real("pixel-size", 1.0)),
-        detector_spacing(args.real("detector-spacing", 1.0)) {
+        pixel_size(args.real("pixel-size")),
+        detector_spacing(args.real("detector-spacing")) {
     if (angles && angles_file) throw usage_error("give either --angles A or --angles-file FILE, not both");
     if (angles && *angles < 1) throw usage_error("--angles: expected a positive integer, found " + std::to_string(*angles));
     if (detectors && *detectors < 1)
       throw usage_error("--detectors: expected a positive integer, found " + std::to_string(*detectors));
-    if (!(pixel_size > 0 && std::isfinite(pixel_size)))
-      throw usage_error("--pixel-size: expected a positive number, found " + std::to_string(pixel_size));
-    if (!(detector_spacing > 0 && std::isfinite(detector_spacing)))
-      throw usage_error("--detector-spacing: expected a positive number, found " + std::to_string(detector_spacing));
+    for (const auto& [flag, v] : {std::pair{"--pixel-size", pixel_size}, std::pair{"--detector-spacing", detector_spacing}})
+      if (v && !(*v > 0 && std::isfinite(*v)))
+        throw usage_error(std::string(flag) + ": expected a positive length, found " + std::to_string(*v));
   }
 
   /// The angle list: from --angles-file (a 1-D real array of radians), from --angles A
@@ -76,7 +77,7 @@ struct GeometryArgs {
       EQR_EXPECTS(d == dd, shape_error, "'", sinogram_file, "': expected a sinogram with ", d,
                   " detector columns (from --detectors), found ", dd);
     }
-    return parallel_beam(height, width, std::move(list), d, pixel_size, detector_spacing);
+    return parallel_beam(height, width, std::move(list), d, pixel_size.value_or(1.0), detector_spacing.value_or(1.0));
   }
 };
 

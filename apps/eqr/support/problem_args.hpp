@@ -27,11 +27,7 @@ class ProblemArgs {
  public:
   explicit ProblemArgs(Args& args)
       : kind_(args.value("problem").value_or("ct")),
-        angles_(args.integer("angles")),
-        angles_file_(args.value("angles-file")),
-        detectors_(args.integer("detectors")),
-        pixel_size_(args.real("pixel-size")),
-        detector_spacing_(args.real("detector-spacing")),
+        beam_(args),
         mask_(args.value("mask")),
         mask_kind_(args.value("mask-kind")),
         acceleration_(args.real("acceleration")),
@@ -44,19 +40,12 @@ class ProblemArgs {
         relative_(args.real("relative")) {
     if (kind_ != "ct" && kind_ != "mri" && kind_ != "denoise")
       throw usage_error("--problem: expected ct, mri or denoise, found '" + kind_ + "'");
-    only_for("ct", {{"--angles", angles_.has_value()}, {"--angles-file", angles_file_.has_value()},
-                    {"--detectors", detectors_.has_value()}, {"--pixel-size", pixel_size_.has_value()},
-                    {"--detector-spacing", detector_spacing_.has_value()}});
+    only_for("ct", {{"--angles", beam_.angles.has_value()}, {"--angles-file", beam_.angles_file.has_value()},
+                    {"--detectors", beam_.detectors.has_value()}, {"--pixel-size", beam_.pixel_size.has_value()},
+                    {"--detector-spacing", beam_.detector_spacing.has_value()}});
     only_for("mri", {{"--mask", mask_.has_value()}, {"--mask-kind", mask_kind_.has_value()},
                      {"--acceleration", acceleration_.has_value()}, {"--center-fraction", center_fraction_.has_value()},
                      {"--mask-seed", mask_seed_.has_value()}});
-    if (angles_ && angles_file_) throw usage_error("give either --angles A or --angles-file FILE, not both");
-    if (angles_ && *angles_ < 1) throw usage_error("--angles: expected a positive integer, found " + std::to_string(*angles_));
-    if (detectors_ && *detectors_ < 1)
-      throw usage_error("--detectors: expected a positive integer, found " + std::to_string(*detectors_));
-    for (const auto& [flag, v] : {std::pair{"--pixel-size", pixel_size_}, std::pair{"--detector-spacing", detector_spacing_}})
-      if (v && !(*v > 0 && std::isfinite(*v)))
-        throw usage_error(std::string(flag) + ": expected a positive length, found " + std::to_string(*v));
     if (mask_ && (mask_kind_ || acceleration_ || center_fraction_ || mask_seed_))
       throw usage_error("--mask FILE gives the mask: expected no --mask-kind, --acceleration, --center-fraction or --mask-seed with it");
     if (mask_seed_ && *mask_seed_ < 0) throw usage_error("--mask-seed: expected >= 0, found " + std::to_string(*mask_seed_));
@@ -80,11 +69,11 @@ class ProblemArgs {
   /// naming the flag otherwise).
   [[nodiscard]] experiments::ProblemSetup setup(std::size_t n) const {
     experiments::ProblemSetup s = experiments::ProblemSetup::defaults(kind_, n);
-    if (angles_) s.angle_count = static_cast<std::size_t>(*angles_);
-    if (angles_file_) s.angles = read_angles_file(*angles_file_);
-    if (detectors_) s.detectors = static_cast<std::size_t>(*detectors_);
-    s.pixel_size = pixel_size_.value_or(0.0);
-    s.detector_spacing = detector_spacing_.value_or(0.0);
+    if (beam_.angles) s.angle_count = static_cast<std::size_t>(*beam_.angles);
+    if (beam_.angles_file) s.angles = read_angles_file(*beam_.angles_file);
+    if (beam_.detectors) s.detectors = static_cast<std::size_t>(*beam_.detectors);
+    s.pixel_size = beam_.pixel_size.value_or(0.0);
+    s.detector_spacing = beam_.detector_spacing.value_or(0.0);
     if (mask_) {
       s.mask_kind = "given";
       s.mask = read_column_mask(*mask_, n, n);
@@ -113,10 +102,7 @@ class ProblemArgs {
   }
 
   std::string kind_;
-  std::optional<long> angles_;
-  std::optional<std::string> angles_file_;
-  std::optional<long> detectors_;
-  std::optional<double> pixel_size_, detector_spacing_;
+  GeometryArgs beam_;  ///< the CT flags, checked as the array commands check them
   std::optional<std::string> mask_, mask_kind_;
   std::optional<double> acceleration_, center_fraction_;
   std::optional<long> mask_seed_;
