@@ -371,3 +371,24 @@ TEST_CASE("NumPy's big-endian and short Fortran-order files are refused, naming 
   write_bytes(s / "long_fortran.npy", good + "xy");
   check_io_error([&] { (void)read_npy(s / "long_fortran.npy"); }, {"long_fortran.npy", "found 50", "trailing"});
 }
+
+TEST_CASE("read_npy_header gives a file's dtype, shape and order without reading the data") {
+  for (const char* name : {"int16_c.npy", "fortran_float32.npy", "uint8_c.npy"}) {
+    INFO(name);
+    const auto header = read_npy_header(fixture(name));
+    const NpyArray a = read_npy(fixture(name));
+    CHECK(header.dtype == a.dtype());
+    CHECK(header.shape == a.shape());  // the logical shape, in Fortran order too
+    CHECK(header.fortran_order == (std::string(name) == "fortran_float32.npy"));
+  }
+  // The data are not read: a file cut after its header still has a header, but no array.
+  Scratch s;
+  const std::string bytes = file_bytes(fixture("int16_c.npy"));
+  const std::size_t header_length = 10 + static_cast<unsigned char>(bytes[8]) + 256 * static_cast<unsigned char>(bytes[9]);
+  write_bytes(s / "cut.npy", bytes.substr(0, header_length + 4));
+  CHECK(read_npy_header(s / "cut.npy").shape == std::vector<std::size_t>{2, 3, 4});
+  check_io_error([&] { (void)read_npy(s / "cut.npy"); }, {"cut.npy", "truncated file"});
+  check_io_error([&] { (void)read_npy_header(s / "missing.npy"); }, {"missing.npy", "no such file"});
+  write_bytes(s / "text.npy", "not a numpy file at all");
+  check_io_error([&] { (void)read_npy_header(s / "text.npy"); }, {"text.npy"});
+}

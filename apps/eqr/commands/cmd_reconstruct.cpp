@@ -26,8 +26,6 @@ int run(eqr::cli::Args& args) {
   const eqr::cpu::ThreadLimit limit(threads);
   RunConfig c = RunConfig::load(dir / "model.cfg");
   const InverseProblem problem = problem_of(c);
-  const std::unique_ptr<Model> model = make_model(backend, c, problem);
-  model->load(checkpoint_of(dir));
   const eqr::Shape4 range = problem.op.range_shape(1);
   const std::size_t n = c.setup.size;
   const eqr::io::NpyArray a = eqr::io::read_npy(in);
@@ -42,25 +40,20 @@ int run(eqr::cli::Args& args) {
   EQR_EXPECTS(a.is_complex() == (range.c == 2), eqr::value_error, "'", in, "': expected ",
               range.c == 2 ? "complex k-space (complex64/complex128)" : "real measurements", ", found dtype ",
               eqr::io::dtype_name(a.dtype()));
-  const std::size_t plane_in = range.h * range.w, plane_out = n * n;
+  const std::size_t plane_out = n * n;
   eqr::io::NpyArray o(range.c == 2 ? eqr::io::DType::complex64 : eqr::io::DType::float32,
                       stack ? std::vector<std::size_t>{count, n, n} : std::vector<std::size_t>{n, n});
-  const xt::xarray<std::complex<double>> complex_values = range.c == 2 ? a.as<std::complex<double>>() : xt::xarray<std::complex<double>>();
-  const xt::xarray<double> real_values = range.c == 2 ? xt::xarray<double>() : a.as<double>();
+  const std::vector<Tensor> measurements = measurements_of(a, range);
+  for (std::size_t k = 0; k < count; ++k)
+    for (std::size_t i = 0; i < measurements[k].size(); ++i)
+      EQR_EXPECTS(std::isfinite(measurements[k].data()[i]), eqr::value_error, "'", in,
+                  "': expected finite measurements, found ", measurements[k].data()[i], " in measurement ", k);
+  // The input is checked: now the model (a backend, perhaps a plugin, and its parameters) is worth loading.
+  const std::unique_ptr<Model> model = make_model(backend, c, problem);
+  model->load(checkpoint_of(dir));
   Tensor first;
   for (std::size_t k = 0; k < count; ++k) {
-    Tensor y = FB::zeros(range);
-    if (range.c == 2) {
-      for (std::size_t i = 0; i < plane_in; ++i) {
-        y.data()[i] = static_cast<float>(complex_values.flat(k * plane_in + i).real());
-        y.data()[plane_in + i] = static_cast<float>(complex_values.flat(k * plane_in + i).imag());
-      }
-    } else {
-      for (std::size_t i = 0; i < plane_in; ++i) y.data()[i] = static_cast<float>(real_values.flat(k * plane_in + i));
-    }
-    for (std::size_t i = 0; i < y.size(); ++i)
-      EQR_EXPECTS(std::isfinite(y.data()[i]), eqr::value_error, "'", in, "': expected finite measurements, found ",
-                  y.data()[i], " in measurement ", k);
+    const Tensor& y = measurements[k];
     const Tensor u = no_export ? model->reconstruct_unexported(y) : model->reconstruct(y);
     if (range.c == 2) {
       auto& vals = o.values<std::complex<float>>();

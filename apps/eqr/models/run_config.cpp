@@ -157,10 +157,35 @@ std::size_t data_image_size(const std::filesystem::path& data) {
   const auto file = data / "train_gt.npy";
   EQR_EXPECTS(std::filesystem::exists(file), io_error, "--data '", data.string(),
               "': expected train_gt.npy (N, H, H) in it, found none");
-  const auto gt = io::read_npy(file);
-  EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[0] >= 1 && gt.shape()[1] == gt.shape()[2], shape_error, "'",
-              file.string(), "': expected square images (N, H, H), found ", io::detail::shape_string(gt.shape()));
-  return gt.shape()[1];
+  const std::vector<std::size_t> shape = io::read_npy_header(file).shape;  // the header: the data are read later
+  EQR_EXPECTS(shape.size() == 3 && shape[0] >= 1 && shape[1] == shape[2], shape_error, "'", file.string(),
+              "': expected square images (N, H, H), found ", io::detail::shape_string(shape));
+  return shape[1];
+}
+
+std::vector<Tensor> measurements_of(const io::NpyArray& stack, const Shape4& range) {
+  const std::size_t plane = range.h * range.w, count = stack.size() / plane;
+  std::vector<Tensor> out;
+  out.reserve(count);
+  if (range.c == 2) {
+    const xt::xarray<std::complex<double>> v = stack.as<std::complex<double>>();
+    for (std::size_t k = 0; k < count; ++k) {
+      Tensor y = FB::zeros(range);
+      for (std::size_t i = 0; i < plane; ++i) {
+        y.data()[i] = static_cast<float>(v.flat(k * plane + i).real());
+        y.data()[plane + i] = static_cast<float>(v.flat(k * plane + i).imag());
+      }
+      out.push_back(std::move(y));
+    }
+  } else {
+    const xt::xarray<double> v = stack.as<double>();
+    for (std::size_t k = 0; k < count; ++k) {
+      Tensor y = FB::zeros(range);
+      for (std::size_t i = 0; i < plane; ++i) y.data()[i] = static_cast<float>(v.flat(k * plane + i));
+      out.push_back(std::move(y));
+    }
+  }
+  return out;
 }
 
 nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,
@@ -174,7 +199,7 @@ nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string&
   EQR_EXPECTS(gt.shape().size() == 3 && gt.shape()[1] == d.h && gt.shape()[2] == d.w && !gt.is_complex(), shape_error,
               "'", gt_file.string(), "': expected real ground truths of shape (N, ", d.h, ", ", d.w, "), found ",
               io::detail::shape_string(gt.shape()), " (", io::dtype_name(gt.dtype()), ")");
-  const std::size_t count = gt.shape()[0], plane = d.plane(), rplane = r.plane();
+  const std::size_t count = gt.shape()[0], plane = d.plane();
   const xt::xarray<double> g = gt.as<double>();
   const auto obs_file = dir / (split + "_obs.npy");
   std::optional<io::NpyArray> obs;
@@ -186,25 +211,11 @@ nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string&
                 " measurements of shape (", count, ", ", r.h, ", ", r.w, "), found ", io::detail::shape_string(obs->shape()),
                 " (", io::dtype_name(obs->dtype()), ")");
   }
+  const std::vector<Tensor> given = obs ? measurements_of(*obs, r) : std::vector<Tensor>();
   for (std::size_t k = 0; k < count; ++k) {
     Tensor u = FB::zeros(d);
     for (std::size_t i = 0; i < plane; ++i) u.data()[i] = static_cast<float>(g.flat(k * plane + i));
-    Tensor y;
-    if (obs) {
-      y = FB::zeros(r);
-      if (r.c == 2) {
-        const xt::xarray<std::complex<double>> v = obs->as<std::complex<double>>();
-        for (std::size_t i = 0; i < rplane; ++i) {
-          y.data()[i] = static_cast<float>(v.flat(k * rplane + i).real());
-          y.data()[rplane + i] = static_cast<float>(v.flat(k * rplane + i).imag());
-        }
-      } else {
-        const xt::xarray<double> v = obs->as<double>();
-        for (std::size_t i = 0; i < rplane; ++i) y.data()[i] = static_cast<float>(v.flat(k * rplane + i));
-      }
-    } else {
-      y = problem.noise(problem.op.apply(u), seed * 7919 + k);
-    }
+    Tensor y = obs ? given[k] : problem.noise(problem.op.apply(u), seed * 7919 + k);
     list.pairs.push_back({std::move(y), std::move(u)});
   }
   return list;

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "experiments/problems.hpp"
+#include "eqr/io/npy.hpp"
 #include "eqr/algorithms/learned_model_spec.hpp"
 
 namespace eqr::experiments {
@@ -51,6 +53,11 @@ InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms = data:
 /// The side H of the square training images (N, H, H) of a data directory's train_gt.npy; io_error naming the
 /// directory when the file is missing, shape_error when the images are not square.
 std::size_t data_image_size(const std::filesystem::path& dir);
+
+/// The measurements of a stack (N, H, W) as N tensors of shape `range` (N = 1 for one (H, W) measurement):
+/// real values in channel 0, or complex values as the real and imaginary channels when range.c = 2. The
+/// caller has checked the shape and the dtype.
+std::vector<Tensor> measurements_of(const io::NpyArray& stack, const Shape4& range);
 
 /// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,
 /// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space, (N, H, W)

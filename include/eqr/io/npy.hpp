@@ -242,6 +242,19 @@ class MemoryBuffer : public std::streambuf {
     setg(begin, begin, begin + bytes.size());
   }
 };
+
+/// Opens the .npy file `path` into `in` and returns its size in bytes; io_error naming the file when it is
+/// missing, cannot be opened or has no size.
+inline std::uintmax_t open_npy(std::ifstream& in, const std::filesystem::path& path) {
+  const std::string name = path.string();
+  in.open(path, std::ios::binary);
+  EQR_EXPECTS(in.is_open(), io_error, "cannot read '", name, "': expected an existing readable .npy file, found ",
+              std::filesystem::exists(path) ? "a file that cannot be opened" : "no such file");
+  std::error_code ec;
+  const auto size = static_cast<std::uintmax_t>(std::filesystem::file_size(path, ec));
+  EQR_EXPECTS(!ec, io_error, "cannot read '", name, "': cannot determine its size: ", ec.message());
+  return size;
+}
 }  // namespace detail
 
 /// Reads a .npy array (format 1.0, 2.0 or 3.0) from a stream that holds exactly `size` bytes from its
@@ -275,14 +288,17 @@ inline NpyArray read_npy(std::istream& in, std::uintmax_t size, const std::strin
 /// truncated file, a big-endian array, an unsupported dtype, or a data length that does not match the
 /// header's shape.
 inline NpyArray read_npy(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  std::ifstream in(path, std::ios::binary);
-  EQR_EXPECTS(in.is_open(), io_error, "cannot read '", name, "': expected an existing readable .npy file, found ",
-              std::filesystem::exists(path) ? "a file that cannot be opened" : "no such file");
-  std::error_code ec;
-  const auto file_size = static_cast<std::uintmax_t>(std::filesystem::file_size(path, ec));
-  EQR_EXPECTS(!ec, io_error, "cannot read '", name, "': cannot determine its size: ", ec.message());
-  return read_npy(in, file_size, name);
+  std::ifstream in;
+  const std::uintmax_t size = detail::open_npy(in, path);
+  return read_npy(in, size, path.string());
+}
+
+/// The dtype, shape and order of a .npy file from its header alone: the data are neither read nor checked
+/// (read_npy checks them), so a file's shape is known without reading a large array.
+inline detail::NpyHeader read_npy_header(const std::filesystem::path& path) {
+  std::ifstream in;
+  const std::uintmax_t size = detail::open_npy(in, path);
+  return detail::read_npy_header(in, size, path.string());
 }
 
 /// Reads a .npy array from the complete bytes of a .npy file held in memory; `name` names them in errors.
