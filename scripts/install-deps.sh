@@ -6,7 +6,8 @@ packages=(build-essential cmake ninja-build g++ clang libclang-rt-14-dev
           libeigen3-dev libxtensor-dev xtl-dev libfftw3-dev libtbb-dev doctest-dev
           libbenchmark-dev libpng-dev zlib1g-dev libzip-dev pkg-config
           libgdcm-dev python3-pydicom   # GDCM: eqr::dicom; pydicom: its test files (CT_small.dcm, MR_small*.dcm)
-          libnifti2-dev mricron-data)   # nifticlib: eqr::nifti; mricron-data: its test volumes (ch2better.nii.gz, …)
+          libnifti2-dev mricron-data    # nifticlib: eqr::nifti; mricron-data: its test volumes (ch2better.nii.gz, …)
+          libhdf5-dev)                  # libhdf5: eqr::hdf5 (fastMRI, LoDoPaB-CT files)
 if [[ "${1:-}" == "--with-torch" ]]; then packages+=(libtorch-dev); fi
 missing=()
 for p in "${packages[@]}"; do

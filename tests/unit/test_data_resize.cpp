@@ -115,6 +115,14 @@ TEST_CASE("intensity mappings follow their formulas") {
   CHECK(m(6) == 1.0);
   CHECK(m(0) == doctest::Approx(0.25));
   CHECK(IntensityMap::minmax(3, 3)(3) == 0.0);
+  const auto c = IntensityMap::scale(0.25);
+  CHECK(c(-8) == -2.0);
+  CHECK(c(4) == 1.0);
+  CHECK(c.linear());
+  CHECK_FALSE(m.linear());
+  CHECK_FALSE(w.linear());
+  CHECK_FALSE(hu.linear());
+  CHECK_THROWS_AS(IntensityMap::scale(0), eqr::value_error);
   CHECK_THROWS_AS(IntensityMap::window(0, 0), eqr::value_error);
   CHECK_THROWS_AS(IntensityMap::hu_to_mu(-1), eqr::value_error);
   CHECK_THROWS_AS(IntensityMap::minmax(2, 1), eqr::value_error);

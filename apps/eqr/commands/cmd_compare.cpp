@@ -3,6 +3,7 @@
 #include <complex>
 #include <iomanip>
 #include <iostream>
+#include <vector>
 
 #include <xtensor/xview.hpp>
 
@@ -32,6 +33,12 @@ xt::xtensor<double, 3> as_planes(const eqr::io::NpyArray& a, const std::string& 
   return out;
 }
 
+/// The shape without its leading axes of extent 1: (1, H, W) and (H, W) hold the same image.
+std::vector<std::size_t> without_leading_ones(std::vector<std::size_t> shape) {
+  while (shape.size() > 2 && shape.front() == 1) shape.erase(shape.begin());
+  return shape;
+}
+
 int run(eqr::cli::Args& args) {
   const std::string ref_file = args.required("ref");
   const std::string in_file = args.required("in");
@@ -41,9 +48,9 @@ int run(eqr::cli::Args& args) {
   if (range && !(*range > 0 && std::isfinite(*range)))
     throw eqr::cli::usage_error("--data-range: expected a positive number, found " + std::to_string(*range));
   const eqr::io::NpyArray ref_array = eqr::io::read_npy(ref_file), in_array = eqr::io::read_npy(in_file);
-  EQR_EXPECTS(ref_array.shape() == in_array.shape(), eqr::shape_error, "'", in_file, "' has shape ",
+  EQR_EXPECTS(without_leading_ones(ref_array.shape()) == without_leading_ones(in_array.shape()), eqr::shape_error, "'", in_file, "' has shape ",
               eqr::io::detail::shape_string(in_array.shape()), " but the reference '", ref_file, "' has shape ",
-              eqr::io::detail::shape_string(ref_array.shape()), ": expected equal shapes");
+              eqr::io::detail::shape_string(ref_array.shape()), ": expected equal shapes (up to leading axes of extent 1)");
   const auto ref = as_planes(ref_array, ref_file), x = as_planes(in_array, in_file);
   const double data_range = range ? *range : eqr::metrics::reference_range(ref);
   const double psnr = eqr::metrics::psnr(ref, x, data_range);
@@ -76,7 +83,8 @@ int run(eqr::cli::Args& args) {
 const bool registered = eqr::cli::register_command(
     {"compare", "PSNR, SSIM and NMSE of an image against a reference",
      "--ref truth.npy --in recon.npy [--data-range R] [--json]\n\n"
-     "Compares two arrays of equal shape (..., H, W). Complex arrays are compared by magnitude.\n"
+     "Compares two arrays of equal shape (..., H, W; leading axes of extent 1 aside). Complex arrays are\n"
+     "compared by magnitude.\n"
      "  PSNR = 10 log10(R^2 / MSE) over all values; NMSE = |x - ref|^2 / |ref|^2;\n"
      "  SSIM as scikit-image's structural_similarity (7x7 uniform window, K1 = 0.01, K2 = 0.03, sample\n"
      "  covariance, mean over windows inside the image), averaged over the leading axes' planes.\n"

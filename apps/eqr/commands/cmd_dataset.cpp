@@ -1,25 +1,38 @@
 // `eqr dataset`: builds a data directory (CLI.md) — train_gt.npy, val_gt.npy, test_gt.npy as float32
-// (N, size, size) — from the user's volumes: DICOM files or series, NIfTI volumes, .npy/.npz stacks. Slices
-// along one axis, an optional slice range, an intensity mapping, the centred square crop resized to N×N, and a
-// split into contiguous blocks of slices with a gap between them, so neighbouring slices never straddle
-// train and test; the provenance of every slice goes to dataset.json.
+// (N, size, size), and *_obs.npy when the inputs hold measurements — from the user's volumes: DICOM files or
+// series, NIfTI volumes, fastMRI and LoDoPaB-CT HDF5 files, .npy/.npz stacks. Slices along one axis, an
+// optional slice range, an intensity mapping, the centred square crop resized to N×N, and a split into
+// contiguous blocks of slices with a gap between them, so neighbouring slices never straddle train and test;
+// the provenance of every slice goes to dataset.json.
+//
+// Measurements stay consistent with the images they are written beside: fastMRI single-coil k-space is the
+// centred DFT of the complex image after the crop and resize (the image is its magnitude), LoDoPaB-CT's
+// sinograms are kept and the pixel size follows the resize (the domain stays 0.26 m wide); the intensity
+// mapping must then be linear (none or max), applied to both.
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <iostream>
 #include <numeric>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xcomplex.hpp>
+#include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
 #include "support/cli.hpp"
 #include "support/json.hpp"
 #include "support/volumes.hpp"
+#include "eqr/backends/cpu/cpu.hpp"
 #include "eqr/data/intensity.hpp"
 #include "eqr/data/resize.hpp"
 #include "eqr/io/atomic_file.hpp"
+#include "eqr/operators/fft.hpp"
 
 namespace {
 
@@ -42,14 +55,29 @@ SliceRange parse_slice_range(const std::optional<std::string>& text) {
   return r;
 }
 
-/// --intensity minmax | hu-to-mu[:MU_WATER] | window:LEVEL,WIDTH, as given (minmax needs each volume's range).
+/// --intensity minmax | max | none | hu-to-mu[:MU_WATER] | window:LEVEL,WIDTH, as given (minmax and max need each
+/// volume's values).
 struct IntensitySpec {
   std::string text;  ///< as given, for the report ("minmax", "hu-to-mu:20", "window:40,400")
-  std::optional<eqr::data::IntensityMap> fixed;  ///< the map, unless it is minmax
+  std::optional<eqr::data::IntensityMap> fixed;  ///< the map, unless it is minmax or max
+  /// Whether the map is linear (none, max), as measurements need.
+  [[nodiscard]] bool linear() const { return text == "max" || (fixed && fixed->linear()); }
+  /// The map of one volume with values `values`.
+  template <class E>
+  [[nodiscard]] eqr::data::IntensityMap of(const E& values) const {
+    if (fixed) return *fixed;
+    const double hi = xt::amax(values)();
+    if (text == "max") {
+      EQR_EXPECTS(hi > 0, eqr::value_error, "--intensity max: expected a volume with a positive maximum, found ", hi);
+      return eqr::data::IntensityMap::scale(1 / hi);
+    }
+    return eqr::data::IntensityMap::minmax(xt::amin(values)(), hi);
+  }
 };
 
 IntensitySpec parse_intensity(const std::string& text) {
-  if (text == "minmax") return {text, std::nullopt};
+  if (text == "minmax" || text == "max") return {text, std::nullopt};
+  if (text == "none") return {text, eqr::data::IntensityMap::scale(1)};
   if (text.rfind("hu-to-mu", 0) == 0) {
     const std::string rest = text.substr(8);
     if (!rest.empty() && rest[0] != ':') throw usage_error("--intensity: expected hu-to-mu[:MU_WATER], found '" + text + "'");
@@ -66,7 +94,7 @@ IntensitySpec parse_intensity(const std::string& text) {
     if (!(width > 0)) throw usage_error("--intensity: expected a positive window WIDTH, found '" + text + "'");
     return {text, eqr::data::IntensityMap::window(level, width)};
   }
-  throw usage_error("--intensity: expected minmax, hu-to-mu[:MU_WATER] or window:LEVEL,WIDTH, found '" + text + "'");
+  throw usage_error("--intensity: expected minmax, max, none, hu-to-mu[:MU_WATER] or window:LEVEL,WIDTH, found '" + text + "'");
 }
 
 /// The numbers of slices per split from --split TRAIN,VAL,TEST: three counts (integers, at most `usable` in
@@ -100,11 +128,46 @@ std::array<std::size_t, 3> split_counts(const std::string& text, std::size_t usa
   return n;
 }
 
-/// One output image and where it came from.
+/// One output image, its measurement when the input has one, and where it came from.
 struct Slice {
   std::string origin;  ///< "file[:member]#k"
-  xt::xtensor<double, 2> image;
+  xt::xtensor<double, 2> image;     ///< mapped and cropped to its centred square
+  xt::xtensor<double, 2> real, imag;  ///< fastMRI single-coil: the complex image, mapped and cropped alike
+  xt::xtensor<double, 2> sinogram;  ///< LoDoPaB-CT: the mapped sinogram
 };
+
+/// What measurements the inputs hold: none, k-space (fastMRI single-coil) or sinograms (LoDoPaB-CT).
+enum class Measured { none, kspace, sinograms };
+
+Measured measured(const eqr::cli::SliceStack& s) {
+  return s.complex_images ? Measured::kspace : s.sinograms ? Measured::sinograms : Measured::none;
+}
+
+/// The measurement kind every input shares; refused when they differ or when sinograms come in two geometries.
+Measured common_measurements(const std::vector<eqr::cli::SliceStack>& stacks) {
+  const Measured kind = measured(stacks.front());
+  for (const auto& s : stacks) {
+    EQR_EXPECTS(measured(s) == kind, eqr::value_error, "--in: expected inputs that all hold measurements or all hold none, found '",
+                stacks.front().source, "' and '", s.source, "' differ (a multi-coil fastMRI file or a ground-truth file without ",
+                "its observation_* sibling has none)");
+    if (kind == Measured::sinograms)
+      EQR_EXPECTS(s.scan->angles.size() == stacks.front().scan->angles.size() && s.scan->detectors == stacks.front().scan->detectors,
+                  eqr::value_error, "--in: expected sinograms of one geometry, found ", s.scan->angles.size(), " x ",
+                  s.scan->detectors, " in '", s.source, "' and ", stacks.front().scan->angles.size(), " x ",
+                  stacks.front().scan->detectors, " in '", stacks.front().source, "'");
+  }
+  return kind;
+}
+
+/// The centred orthonormal DFT (operators/fft.hpp) of the complex image re + i·im, as complex64 into `out`.
+void write_kspace(const xt::xtensor<double, 2>& re, const xt::xtensor<double, 2>& im, std::complex<float>* out) {
+  const std::size_t h = re.shape(0), w = re.shape(1), plane = h * w;
+  xt::xtensor<double, 4> x = xt::xtensor<double, 4>::from_shape({1, 2, h, w});
+  std::copy(re.begin(), re.end(), x.begin());
+  std::copy(im.begin(), im.end(), x.begin() + static_cast<std::ptrdiff_t>(plane));
+  const auto k = eqr::centered_fft<eqr::cpu::CpuBackend<double>>(x);
+  for (std::size_t i = 0; i < plane; ++i) out[i] = std::complex<float>(std::complex<double>(k.data()[i], k.data()[plane + i]));
+}
 
 int run(eqr::cli::Args& args) {
   std::vector<std::string> inputs;
@@ -133,34 +196,55 @@ int run(eqr::cli::Args& args) {
   // Read every volume; the seed shuffles their order (one patient's slices stay together).
   std::vector<eqr::cli::SliceStack> stacks;
   for (const auto& in : inputs)
-    for (auto& s : eqr::cli::read_slice_stacks(in, format, static_cast<std::size_t>(axis))) stacks.push_back(std::move(s));
+    for (auto& s : eqr::cli::read_slice_stacks(in, format, static_cast<std::size_t>(axis), range.first, range.last))
+      stacks.push_back(std::move(s));
   std::mt19937_64 rng(static_cast<std::uint64_t>(seed));
   std::shuffle(stacks.begin(), stacks.end(), rng);
-  // CT volumes in Hounsfield units default to attenuation; everything else to its own min..max.
+  const Measured kind = common_measurements(stacks);
+  // The format's default (fastMRI: max, LoDoPaB-CT: none); else CT volumes in Hounsfield units go to attenuation
+  // and everything else to its own min..max.
   const bool all_ct = std::all_of(stacks.begin(), stacks.end(), [](const auto& s) { return s.modality == "CT"; });
-  const IntensitySpec intensity = intensity_given.value_or(all_ct ? parse_intensity("hu-to-mu") : parse_intensity("minmax"));
+  const std::string& format_default = stacks.front().intensity_default;
+  const IntensitySpec intensity = intensity_given.value_or(
+      parse_intensity(!format_default.empty() ? format_default : all_ct ? "hu-to-mu" : "minmax"));
+  EQR_EXPECTS(kind == Measured::none || intensity.linear(), eqr::value_error, "--intensity: expected none or max for inputs ",
+              "with measurements (a mapping that is not a scale would make the measurements disagree with the images), found ",
+              intensity.text);
 
   std::vector<Slice> slices;
   std::optional<std::size_t> common;  // the cropped size shared by every slice, if one
   bool sizes_differ = false;
   for (const auto& stack : stacks) {
-    const std::size_t count = stack.slices.shape(0);
+    // HDF5 stacks hold the selected slices only (from stack.first); the others hold the whole volume.
+    const std::size_t count = stack.total;
     const auto first = static_cast<std::size_t>(range.first.value_or(0));
     const std::size_t last = std::min(count, static_cast<std::size_t>(range.last.value_or(static_cast<long>(count))));
     EQR_EXPECTS(first < last, eqr::value_error, "--slices: expected a range inside the ", count, " slices of '", stack.source,
                 "', found ", first, ":", range.last.value_or(static_cast<long>(count)));
-    const auto selected = xt::view(stack.slices, xt::range(first, last), xt::all(), xt::all());
+    const auto selected = xt::view(stack.slices, xt::range(first - stack.first, last - stack.first), xt::all(), xt::all());
     for (const double v : selected)
       EQR_EXPECTS(std::isfinite(v), eqr::value_error, "'", stack.source, "': expected finite values, found ", v);
-    const eqr::data::IntensityMap map =
-        intensity.fixed.value_or(eqr::data::IntensityMap::minmax(xt::amin(selected)(), xt::amax(selected)()));
+    if (stack.sinograms)
+      for (const double v : *stack.sinograms)
+        EQR_EXPECTS(std::isfinite(v), eqr::value_error, "'", stack.source, "': expected finite sinogram values, found ", v);
+    const eqr::data::IntensityMap map = intensity.of(selected);
+    const auto mapped = [&](const auto& plane) {
+      xt::xtensor<double, 2> out = plane;
+      for (double& v : out) v = map(v);
+      return out;
+    };
     for (std::size_t k = first; k < last; ++k) {
-      xt::xtensor<double, 2> image = xt::view(stack.slices, k, xt::all(), xt::all());
-      for (double& v : image) v = map(v);
-      image = eqr::data::centre_square(image);
-      sizes_differ = sizes_differ || (common && *common != image.shape(0));
-      common = image.shape(0);
-      slices.push_back({stack.source + "#" + std::to_string(k), std::move(image)});
+      const std::size_t at = k - stack.first;
+      Slice slice{stack.source + "#" + std::to_string(k),
+                  eqr::data::centre_square(mapped(xt::view(stack.slices, at, xt::all(), xt::all()))), {}, {}, {}};
+      if (stack.complex_images) {
+        slice.real = eqr::data::centre_square(mapped(xt::real(xt::view(*stack.complex_images, at, xt::all(), xt::all()))));
+        slice.imag = eqr::data::centre_square(mapped(xt::imag(xt::view(*stack.complex_images, at, xt::all(), xt::all()))));
+      }
+      if (stack.sinograms) slice.sinogram = mapped(xt::view(*stack.sinograms, at, xt::all(), xt::all()));
+      sizes_differ = sizes_differ || (common && *common != slice.image.shape(0));
+      common = slice.image.shape(0);
+      slices.push_back(std::move(slice));
     }
   }
   EQR_EXPECTS(size_arg || !sizes_differ, eqr::value_error,
@@ -181,22 +265,53 @@ int run(eqr::cli::Args& args) {
     if (s > 0 && counts[s] > 0) next += g;
     if (counts[s] == 0) continue;
     eqr::io::NpyArray a(eqr::io::DType::float32, {counts[s], n, n});
+    std::optional<eqr::io::NpyArray> obs;
+    if (kind == Measured::kspace) obs.emplace(eqr::io::DType::complex64, std::vector<std::size_t>{counts[s], n, n});
+    if (kind == Measured::sinograms)
+      obs.emplace(eqr::io::DType::float32, std::vector<std::size_t>{counts[s], slices[next].sinogram.shape(0), slices[next].sinogram.shape(1)});
     std::vector<std::string> origins;
     for (std::size_t k = 0; k < counts[s]; ++k, ++next) {
-      const auto resized = eqr::data::resize(slices[next].image, n, n);
+      const Slice& slice = slices[next];
+      xt::xtensor<double, 2> resized = eqr::data::resize(slice.image, n, n);
+      if (kind == Measured::kspace) {
+        // The image is the magnitude of the resized complex image, whose k-space is the measurement.
+        const auto re = eqr::data::resize(slice.real, n, n), im = eqr::data::resize(slice.imag, n, n);
+        resized = xt::sqrt(re * re + im * im);
+        write_kspace(re, im, obs->values<std::complex<float>>().data() + k * n * n);
+      }
+      if (kind == Measured::sinograms)
+        std::transform(slice.sinogram.begin(), slice.sinogram.end(),
+                       obs->values<float>().begin() + static_cast<std::ptrdiff_t>(k * slice.sinogram.size()),
+                       [](double v) { return static_cast<float>(v); });
       std::transform(resized.begin(), resized.end(), a.values<float>().begin() + static_cast<std::ptrdiff_t>(k * n * n),
                      [](double v) { return static_cast<float>(v); });
-      origins.push_back(slices[next].origin);
+      origins.push_back(slice.origin);
     }
     provenance.add(names[s], origins);
     files.emplace_back(out / (std::string(names[s]) + "_gt.npy"), std::move(a));
+    if (obs) files.emplace_back(out / (std::string(names[s]) + "_obs.npy"), std::move(*obs));
+  }
+  // The problem the measurements belong to, as `eqr train` flags (CT: the angle list is written as angles.npy).
+  std::string problem;
+  if (kind == Measured::kspace)
+    problem = "--problem mri";
+  if (kind == Measured::sinograms) {
+    const eqr::cli::ScanGeometry& scan = *stacks.front().scan;
+    files.emplace_back(out / "angles.npy", eqr::io::NpyArray::from(xt::adapt(scan.angles, {scan.angles.size()})));
+    std::ostringstream flags;
+    flags.precision(17);
+    flags << "--problem ct --angles-file " << (out / "angles.npy").string() << " --detectors " << scan.detectors
+          << " --detector-spacing " << scan.detector_spacing << " --pixel-size " << scan.side / static_cast<double>(n);
+    problem = flags.str();
   }
   std::string sources;
   for (const auto& in : inputs) sources += (sources.empty() ? "" : ", ") + in;
   eqr::cli::JsonObject summary;
   summary.add("train", static_cast<long>(counts[0])).add("val", static_cast<long>(counts[1])).add("test", static_cast<long>(counts[2]))
       .add("size", static_cast<long>(n)).add("source", sources).add("intensity", intensity.text).add("axis", axis)
-      .add("gap", gap).add("seed", seed);
+      .add("gap", gap).add("seed", seed)
+      .add("measurements", kind == Measured::kspace ? "kspace" : kind == Measured::sinograms ? "sinograms" : "none");
+  if (!problem.empty()) summary.add("problem", problem);
   // Everything is computed before anything is written: a refused input leaves no directory.
   std::filesystem::create_directories(out);
   for (const auto& [file, array] : files) eqr::io::write_npy(file, array);
@@ -207,29 +322,39 @@ int run(eqr::cli::Args& args) {
   } else {
     std::cout << "wrote " << out.string() << ": " << counts[0] << " train, " << counts[1] << " val, " << counts[2]
               << " test images of " << n << "x" << n << " (" << intensity.text << ") from " << sources << "\n";
+    if (!problem.empty()) std::cout << "measurements written as *_obs.npy; train with: " << problem << "\n";
   }
   return 0;
 }
 
 const bool registered = eqr::cli::register_command(
-    {"dataset", "build a data directory from DICOM, NIfTI or .npy/.npz volumes",
-     "--in PATH [PATH...] --out DIR [--format auto|dicom|nifti|npy] [--size N] [--axis K] [--slices A:B]\n"
-     "  [--split TRAIN,VAL,TEST] [--gap G] [--intensity minmax|hu-to-mu[:MU_WATER]|window:LEVEL,WIDTH] [--seed S]\n"
-     "  [--json]\n\n"
+    {"dataset", "build a data directory from DICOM, NIfTI, fastMRI, LoDoPaB-CT or .npy/.npz volumes",
+     "--in PATH [PATH...] --out DIR [--format auto|dicom|nifti|fastmri|lodopab|npy] [--size N] [--axis K]\n"
+     "  [--slices A:B] [--split TRAIN,VAL,TEST] [--gap G]\n"
+     "  [--intensity minmax|max|none|hu-to-mu[:MU_WATER]|window:LEVEL,WIDTH] [--seed S] [--json]\n\n"
      "Writes DIR/train_gt.npy, val_gt.npy and test_gt.npy (float32 (N, size, size), the data directory of\n"
-     "`eqr train --data` and `eqr evaluate --data`) and DIR/dataset.json (the summary and each image's source\n"
-     "slice). Inputs: .npy arrays (2-d: one image; 3-d: a volume, any dtype, C or Fortran order), .npz archives\n"
-     "(every real 2-d/3-d member), DICOM files or series directories (sorted along the slice normal; pixels in\n"
-     "modality units, HU for CT) and NIfTI-1 .nii/.nii.gz volumes, where this build has the readers (`eqr info`).\n"
-     "HDF5 inputs (fastMRI, LoDoPaB-CT) are not read yet: export them to .npy. --axis K: the slicing axis of 3-d\n"
-     "inputs (default 0); --slices A:B: the slices A..B-1 of every volume. --intensity: minmax (each volume to\n"
-     "[0, 1]; the default), hu-to-mu[:MU_WATER] (CT: μ = MU_WATER·(1 + HU/1000)/81.35858 clipped to [0, 1],\n"
-     "LoDoPaB-CT's scale, MU_WATER = 20 per metre by default; the default for DICOM CT), window:LEVEL,WIDTH.\n"
-     "Each slice is mapped, cropped to its centred square and resized to --size N (area averaging when shrinking,\n"
-     "linear interpolation when growing; default: the cropped size). --split: three fractions (default\n"
-     "0.8,0.1,0.1) or three counts; the slices (volumes in an order shuffled by --seed) are cut into contiguous\n"
-     "blocks train | val | test with --gap G slices (default 1) dropped at each cut, so that neighbouring slices\n"
-     "never straddle two splits. --json prints {\"train\", \"val\", \"test\", \"size\", \"source\", \"intensity\", ...}.",
+     "`eqr train --data` and `eqr evaluate --data`), *_obs.npy when the inputs hold measurements, and\n"
+     "DIR/dataset.json (the summary and each image's source slice). Inputs: .npy arrays (2-d: one image; 3-d: a\n"
+     "volume, any dtype, C or Fortran order), .npz archives (every real 2-d/3-d member), DICOM files or series\n"
+     "directories (sorted along the slice normal; pixels in modality units, HU for CT), NIfTI-1 .nii/.nii.gz\n"
+     "volumes, and HDF5 files: fastMRI (.h5 with kspace) and LoDoPaB-CT (ground_truth_*.hdf5, with its\n"
+     "observation_*.hdf5 sibling when present), where this build has the readers (`eqr info`).\n"
+     "fastMRI: each image is fastMRI's (centred inverse DFT, cropped to the header's reconSpace, root sum of\n"
+     "squares over coils); single-coil files also give *_obs.npy, complex64 (N, size, size) k-space: the centred\n"
+     "orthonormal DFT of the cropped and resized complex image (fully sampled: `eqr train --problem mri` keeps\n"
+     "only its mask's lines). LoDoPaB-CT: the images, and the observation sinograms as *_obs.npy (N, A, D), with\n"
+     "DIR/angles.npy; the `eqr train` flags of that geometry (pixel size 0.26 m / size) are printed and stored\n"
+     "in dataset.json (\"problem\"). --axis K: the slicing axis of 3-d inputs (default 0); --slices A:B: the\n"
+     "slices A..B-1 of every volume (HDF5 files: only those are read). --intensity: minmax (each volume to [0, 1];\n"
+     "the default), max (each volume divided by its maximum; fastMRI's default), none (LoDoPaB-CT's default),\n"
+     "hu-to-mu[:MU_WATER] (CT: μ = MU_WATER·(1 + HU/1000)/81.35858 clipped to [0, 1], LoDoPaB-CT's scale,\n"
+     "MU_WATER = 20 per metre by default; the default for DICOM CT), window:LEVEL,WIDTH; with measurements only\n"
+     "max and none (scales, applied to the measurements too). Each slice is mapped, cropped to its centred square\n"
+     "and resized to --size N (area averaging when shrinking, linear interpolation when growing; default: the\n"
+     "cropped size). --split: three fractions (default 0.8,0.1,0.1) or three counts; the slices (volumes in an\n"
+     "order shuffled by --seed) are cut into contiguous blocks train | val | test with --gap G slices (default 1)\n"
+     "dropped at each cut, so that neighbouring slices never straddle two splits. --json prints {\"train\",\n"
+     "\"val\", \"test\", \"size\", \"source\", \"intensity\", \"measurements\", ...}.",
      run});
 
 }  // namespace

@@ -12,13 +12,17 @@ namespace {
 
 const std::vector<std::string> solvers = {"harmonic", "grid"};
 
-/// The input formats `eqr dataset` reads in this build (DICOM and NIfTI need their optional libraries).
+/// The input formats `eqr dataset` reads in this build (DICOM, NIfTI and the HDF5 ones need their optional
+/// libraries).
 const std::vector<std::string> formats = {"npy", "npz",
 #ifdef EQR_HAVE_DICOM
                                           "dicom",
 #endif
 #ifdef EQR_HAVE_NIFTI
                                           "nifti",
+#endif
+#ifdef EQR_HAVE_HDF5
+                                          "fastmri", "lodopab",
 #endif
 };
 
@@ -59,7 +63,8 @@ const bool registered = eqr::cli::register_command(
     {"info", "version, groups, solvers, backends, formats and threads", "[--json] [--threads N]\n\n"
      "Prints the library version, the groups and kernel-basis solvers compiled in, the backends this build\n"
      "can use on this machine (cpu; torch-cpu when built with LibTorch; torch-cuda with a CUDA device too) and\n"
-     "the input formats `eqr dataset` reads (npy, npz; dicom and nifti where built with GDCM and nifticlib) and\n"
+     "the input formats `eqr dataset` reads (npy, npz; dicom, nifti, fastmri and lodopab where built with GDCM,\n"
+     "nifticlib and libhdf5) and\n"
      "the number of worker threads. --json prints {\"version\", \"groups\", \"solvers\", \"backends\", \"formats\",\n"
      "\"threads\"}.",
      run});

@@ -43,7 +43,7 @@ int run(eqr::cli::Args& args) {
   const std::size_t plane_out = n * n;
   eqr::io::NpyArray o(range.c == 2 ? eqr::io::DType::complex64 : eqr::io::DType::float32,
                       stack ? std::vector<std::size_t>{count, n, n} : std::vector<std::size_t>{n, n});
-  const std::vector<Tensor> measurements = measurements_of(a, range);
+  const std::vector<Tensor> measurements = measurements_of(a, problem);
   for (std::size_t k = 0; k < count; ++k)
     for (std::size_t i = 0; i < measurements[k].size(); ++i)
       EQR_EXPECTS(std::isfinite(measurements[k].data()[i]), eqr::value_error, "'", in,

@@ -163,7 +163,8 @@ std::size_t data_image_size(const std::filesystem::path& data) {
   return shape[1];
 }
 
-std::vector<Tensor> measurements_of(const io::NpyArray& stack, const Shape4& range) {
+std::vector<Tensor> measurements_of(const io::NpyArray& stack, const InverseProblem& problem) {
+  const Shape4 range = problem.op.range_shape(1);
   const std::size_t plane = range.h * range.w, count = stack.size() / plane;
   std::vector<Tensor> out;
   out.reserve(count);
@@ -175,7 +176,7 @@ std::vector<Tensor> measurements_of(const io::NpyArray& stack, const Shape4& ran
         y.data()[i] = static_cast<float>(v.flat(k * plane + i).real());
         y.data()[plane + i] = static_cast<float>(v.flat(k * plane + i).imag());
       }
-      out.push_back(std::move(y));
+      out.push_back(problem.op.apply(problem.op.adjoint(y)));
     }
   } else {
     const xt::xarray<double> v = stack.as<double>();
@@ -211,7 +212,7 @@ nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string&
                 " measurements of shape (", count, ", ", r.h, ", ", r.w, "), found ", io::detail::shape_string(obs->shape()),
                 " (", io::dtype_name(obs->dtype()), ")");
   }
-  const std::vector<Tensor> given = obs ? measurements_of(*obs, r) : std::vector<Tensor>();
+  const std::vector<Tensor> given = obs ? measurements_of(*obs, problem) : std::vector<Tensor>();
   for (std::size_t k = 0; k < count; ++k) {
     Tensor u = FB::zeros(d);
     for (std::size_t i = 0; i < plane; ++i) u.data()[i] = static_cast<float>(g.flat(k * plane + i));

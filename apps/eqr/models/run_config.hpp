@@ -54,14 +54,16 @@ InverseProblem problem_of(const RunConfig& c, data::PhantomKind phantoms = data:
 /// directory when the file is missing, shape_error when the images are not square.
 std::size_t data_image_size(const std::filesystem::path& dir);
 
-/// The measurements of a stack (N, H, W) as N tensors of shape `range` (N = 1 for one (H, W) measurement):
-/// real values in channel 0, or complex values as the real and imaginary channels when range.c = 2. The
-/// caller has checked the shape and the dtype.
-std::vector<Tensor> measurements_of(const io::NpyArray& stack, const Shape4& range);
+/// The measurements of a stack (N, H, W) as N tensors of the problem's range shape (N = 1 for one (H, W)
+/// measurement): real values in channel 0, or complex values as the real and imaginary channels when the
+/// range is k-space (two channels). k-space is restricted to the problem's mask, y ↦ A Aᵀ y = M² y (M y for a
+/// 0/1 mask): a fully sampled scan, fastMRI's, becomes the undersampled one the model is for, and no learned
+/// step sees lines the mask did not acquire. The caller has checked the shape and the dtype.
+std::vector<Tensor> measurements_of(const io::NpyArray& stack, const InverseProblem& problem);
 
 /// The pairs of a data directory split (CLI.md): `<split>_gt.npy` (N, H, W) real ground truths and, if present,
-/// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space, (N, H, W)
-/// noisy images); missing measurements are simulated with the problem's operator and noise. Returns an empty
+/// `<split>_obs.npy` measurements used as they are ((N, A, D) sinograms, (N, H, W) complex k-space restricted
+/// to the mask as `measurements_of` says, (N, H, W) noisy images); missing measurements are simulated with the problem's operator and noise. Returns an empty
 /// list when `<split>_gt.npy` does not exist. Throws shape_error naming the file for wrong shapes.
 nn::PairList<FB> load_pairs(const std::filesystem::path& dir, const std::string& split, const InverseProblem& problem,
                                std::uint64_t seed);
