@@ -37,6 +37,7 @@
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 #include "eqr/operators/radon.hpp"
 
 #include "cross_backend.hpp"
@@ -115,7 +116,7 @@ struct FbpFamily {
   }
 };
 
-/// Masked Fourier (MRI) operators: odd and even sides, fastMRI masks, a non-binary mask and a full one.
+/// Masked Fourier (MRI) operators: odd and even sides, fastMRI masks, a non-binary mask, a full one and 2-D patterns.
 struct MaskedFourierFamily {
   static constexpr double rounding_factor = 1;
   template <class B>
@@ -125,6 +126,9 @@ struct MaskedFourierFamily {
     ops.push_back({"MaskedFourier 9x11 equispaced mask", MaskedFourier<B>(9, equispaced_line_mask<double>(11, 2.0, 0.2, 3))});
     ops.push_back({"MaskedFourier 8x7 weighted mask", MaskedFourier<B>(8, std::vector<double>{0.0, 0.5, 1.0, 2.0, -1.0, 0.25, 1.0})});
     ops.push_back({"MaskedFourier 5x6 full mask", MaskedFourier<B>(5, std::vector<double>(6, 1.0))});
+    ops.push_back({"MaskedFourier 12x10 radial pattern", MaskedFourier<B>(12, 10, radial_pattern<double>(12, 10, 3.0))});
+    ops.push_back({"MaskedFourier 9x11 variable-density 2-D pattern",
+                   MaskedFourier<B>(9, 11, variable_density_2d_pattern<double>(9, 11, 2.5, 0.2, 6))});
     return ops;
   }
 };

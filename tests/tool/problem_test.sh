@@ -105,6 +105,23 @@ expect_ok "train MRI with a generated variable-density mask" \
   "$EQR" train --problem mri "${COMMON[@]}" "${STEPS[@]}" --mask-kind variable-density --acceleration 4 --center-fraction 0.1 --out vd
 check "model.cfg records the mask parameters" \
   bash -c 'grep -qx "mask_kind = variable-density" vd/model.cfg && grep -qx "acceleration = 4" vd/model.cfg'
+"$EQR" mask --kind radial --shape 32x32 --acceleration 4 --out radial.npy 2>err.txt >/dev/null
+check "eqr mask writes a radial 2-D pattern" grep -q "k-space points sampled (acceleration" err.txt
+expect_ok "train MRI with a 2-D sampling pattern from a file" \
+  "$EQR" train --problem mri "${COMMON[@]}" "${STEPS[@]}" --mask radial.npy --out radial
+check "the description names a 2-D pattern" grep -q "a given 2-D sampling pattern" err.txt
+check "model.cfg records all 32x32 pattern values" \
+  bash -c '[ "$(grep "^mask = " radial/model.cfg | wc -w)" -eq $((2 + 32 * 32)) ]'
+"$EQR" fft --in x1.npy --out k1.npy >/dev/null
+expect_ok "reconstruct fully sampled k-space with the pattern's model" "$EQR" reconstruct --model radial --in k1.npy --out r_radial.npy
+expect_ok "train MRI with a generated variable-density 2-D pattern" \
+  "$EQR" train --problem mri "${COMMON[@]}" "${STEPS[@]}" --mask-kind variable-density-2d --acceleration 4 --center-fraction 0.1 \
+  --out vd2
+check "the description and model.cfg name it" \
+  bash -c 'grep -q "a variable-density-2d 2-D sampling pattern (acceleration 4.0" err.txt &&
+           grep -qx "mask_kind = variable-density-2d" vd2/model.cfg'
+expect_error "eqr tv refuses k-space that is not zero off the 2-D pattern" "expected zero k-space where the mask leaves it out" \
+  "$EQR" tv --problem mri --in k1.npy --mask radial.npy --lambda 0.01 --out tv_radial.npy
 
 echo "== model selection, learning-rate drop, resume"
 expect_ok "train without model selection" "$EQR" train --problem ct "${COMMON[@]}" "${STEPS[@]}" --no-keep-best --out last
@@ -140,7 +157,7 @@ bad "a 2-d angle file" "expected a 1-d array of angles in radians, found shape \
 bad "a mask of the wrong width" "expected a mask of shape \(16, 16\) like the k-space, found \(32, 32\)" \
   --problem mri --size 16 --mask m.npy
 bad "a mask file with mask parameters" "--mask FILE gives the mask" --problem mri --mask m.npy --acceleration 4
-bad "an unknown mask kind" "--mask-kind: expected random, equispaced or variable-density, found 'spiral'" \
+bad "an unknown mask kind" "--mask-kind: expected random, equispaced, variable-density, radial or variable-density-2d, found 'spiral'" \
   --problem mri --mask-kind spiral
 bad "an unknown noise" "--noise: expected poisson, gaussian, complex-gaussian or none, found 'salt'" --problem ct --noise salt
 bad "Gaussian noise without a level" "--noise gaussian: expected one of --sigma S or --relative R" --problem ct --noise gaussian

@@ -13,6 +13,7 @@
 #include "eqr/operators/fft.hpp"
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 
 /// The CPU backend in precision T.
 template <class T>
@@ -113,6 +114,34 @@ TEST_CASE_TEMPLATE("MaskedFourier masks k-space columns, and a full mask makes i
     // With a 0/1 mask, AᵀA is an orthogonal projection: ‖A‖ = 1 as well.
     CHECK(eqr::opnorm(op, 20, 2) == doctest::Approx(1.0).epsilon(1e-4));
   }
+}
+
+TEST_CASE_TEMPLATE("MaskedFourier with a 2-D pattern masks k-space points; a pattern of equal rows is the line mask", T, float,
+                   double) {
+  const std::size_t h = 12, w = 10;
+  const auto line = eqr::random_line_mask<double>(w, 3.0, 0.2, 4);
+  const eqr::MaskedFourier<Cpu<T>> by_columns(h, line);
+  const eqr::MaskedFourier<Cpu<T>> by_plane(h, w, eqr::expand_line_mask(xt::xtensor<double, 1>(line), h));
+  const eqr::MaskedFourier<Cpu<T>> by_columns_width(h, w, line);
+  eqr::Random rng(3);
+  const auto x = eqr::random_normal<Cpu<T>>(by_plane.domain_shape(2), rng);
+  CHECK(by_plane.apply(x) == by_columns.apply(x));
+  CHECK(by_columns_width.apply(x) == by_columns.apply(x));
+  CHECK(by_plane.adjoint(x) == by_columns.adjoint(x));
+  CHECK(by_columns.is_line_mask());
+  CHECK_FALSE(by_plane.is_line_mask());
+  CHECK(by_plane.sampling_fraction() == doctest::Approx(by_columns.sampling_fraction()));
+  const auto pattern = eqr::radial_pattern<double>(h, w, 3.0);
+  const eqr::MaskedFourier<Cpu<T>> radial(h, w, pattern);
+  const auto y = radial.apply(x);
+  const auto full = eqr::centered_fft<Cpu<T>>(x);
+  for (std::size_t n = 0; n < 2; ++n)
+    for (std::size_t c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) CHECK(y(n, c, i, j) == (pattern(i, j) != 0.0 ? full(n, c, i, j) : T(0)));
+  CHECK(radial.sampling_fraction() == doctest::Approx(xt::sum(pattern)() / double(h * w)));
+  CHECK_THROWS_WITH(eqr::MaskedFourier<Cpu<T>>(h, w, std::vector<double>(h * w - 1, 1.0)),
+                    doctest::Contains("expected a mask of 10 column values or 12x10 = 120 values, found 119"));
 }
 
 TEST_CASE("FFT plans are safe to use from several threads at once") {

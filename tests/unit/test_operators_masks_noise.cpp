@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 #include "eqr/operators/noise.hpp"
 
 namespace {
@@ -200,4 +201,73 @@ TEST_CASE("CT post-log Poisson noise: mean and variance by the delta method, and
   CHECK(paper.photons == 1e4);
   CHECK(paper.eta == 1e-8);
   CHECK_THROWS_AS(eqr::ct_poisson_noise(proj, eqr::CtPoissonNoise{1e4, -1.0, 1e-8}, 1), eqr::value_error);
+}
+
+TEST_CASE("radial pattern: golden-angle spokes through the centre, acceleration at most R and close to it") {
+  for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{64, 64}, {48, 40}, {33, 31}}) {
+    for (const double r : {2.0, 4.0, 8.0}) {
+      CAPTURE(h);
+      CAPTURE(r);
+      const auto m = eqr::radial_pattern<double>(h, w, r);
+      const double sampled = xt::sum(m)(), wanted = std::nearbyint(static_cast<double>(h * w) / r);
+      CHECK(sampled >= wanted);
+      CHECK(sampled <= wanted + static_cast<double>(2 * (h + w)));  // at most one spoke more than needed
+      CHECK(m(h / 2, w / 2) == 1.0);                                 // every spoke crosses the zero frequency
+      // A spoke through the centre is symmetric under k → −k: so is the gridded pattern, wherever −k is on
+      // the grid (even sides have no mirror for their first row and column).
+      std::size_t asymmetric = 0;
+      for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j) {
+          const std::size_t mi = 2 * (h / 2) - i, mj = 2 * (w / 2) - j;  // wraps past the end when −k is off the grid
+          if (mi < h && mj < w && m(i, j) != m(mi, mj)) ++asymmetric;
+        }
+      CHECK(asymmetric == 0);
+    }
+  }
+  // The first spokes are the golden-angle ones: spoke 0 horizontal, so the centre row is fully sampled.
+  const auto m = eqr::radial_pattern<double>(32, 32, 30.0);
+  for (std::size_t j = 0; j < 32; ++j) CHECK(m(16, j) == 1.0);
+  CHECK(eqr::radial_pattern<double>(32, 32, 4.0, 3) != eqr::radial_pattern<double>(32, 32, 4.0, 0));  // seed turns it
+  CHECK(xt::sum(eqr::radial_pattern<double>(8, 8, 1.0))() == 64.0);  // R = 1: everything
+  CHECK_THROWS_AS(eqr::radial_pattern<double>(8, 8, 0.5), eqr::value_error);
+  CHECK_THROWS_AS(eqr::radial_pattern<double>(0, 8, 2.0), eqr::shape_error);
+}
+
+TEST_CASE("variable-density 2-D pattern: exact count, full centre disc, density falling with the radius") {
+  const std::size_t h = 64, w = 64;
+  const auto m = eqr::variable_density_2d_pattern<double>(h, w, 4.0, 0.1, 7);
+  CHECK(xt::sum(m)() == 1024.0);  // round(64·64/4)
+  double inner = 0, inner_n = 0, outer = 0, outer_n = 0;
+  for (std::size_t i = 0; i < h; ++i)
+    for (std::size_t j = 0; j < w; ++j) {
+      const double r = std::hypot(static_cast<double>(i) - 32.0, static_cast<double>(j) - 32.0);
+      if (r <= 3.2) CHECK(m(i, j) == 1.0);  // the disc of radius 0.1·64/2
+      if (r > 4 && r < 12) inner += m(i, j), inner_n += 1;
+      if (r > 24 && r < 32) outer += m(i, j), outer_n += 1;
+    }
+  CHECK(inner / inner_n > 2 * (outer / outer_n));
+  CHECK(eqr::variable_density_2d_pattern<double>(h, w, 4.0, 0.1, 7) == m);  // reproducible by seed
+  CHECK(eqr::variable_density_2d_pattern<double>(h, w, 4.0, 0.1, 8) != m);
+  CHECK(eqr::sampling_pattern<double>(eqr::parse_pattern_kind("variable-density-2d"), h, w, 4.0, 0.1, 7) == m);
+  CHECK(eqr::is_pattern_kind("radial"));
+  CHECK_FALSE(eqr::is_pattern_kind("random"));
+  CHECK_THROWS_AS(eqr::parse_pattern_kind("spiral"), eqr::value_error);
+  CHECK_THROWS_AS(eqr::variable_density_2d_pattern<double>(h, w, 4.0, 1.5, 7), eqr::value_error);
+}
+
+TEST_CASE("complex Gaussian noise with a 2-D pattern leaves the skipped points exactly zero") {
+  const xt::xtensor<double, 4> zero = xt::zeros<double>({2, 2, 16, 12});
+  const auto pattern = eqr::variable_density_2d_pattern<double>(16, 12, 3.0, 0.2, 4);
+  const auto z = eqr::complex_gaussian_noise(zero, 0.5, 2, &pattern);
+  std::size_t noisy = 0;
+  for (std::size_t b = 0; b < 2; ++b)
+    for (std::size_t c = 0; c < 2; ++c)
+      for (std::size_t i = 0; i < 16; ++i)
+        for (std::size_t j = 0; j < 12; ++j) {
+          if (pattern(i, j) == 0.0) CHECK(z(b, c, i, j) == 0.0);
+          noisy += z(b, c, i, j) != 0.0;
+        }
+  CHECK(noisy == static_cast<std::size_t>(4 * xt::sum(pattern)()));
+  const xt::xtensor<double, 1> wrong = xt::ones<double>({7});
+  CHECK_THROWS_AS(eqr::complex_gaussian_noise(zero, 0.5, 2, &wrong), eqr::shape_error);
 }

@@ -2,8 +2,11 @@
 #include <cmath>
 #include <iostream>
 
+#include <xtensor/xmath.hpp>
+
 #include "support/cli.hpp"
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 #include "support/npy_args.hpp"
 
 namespace {
@@ -31,39 +34,52 @@ int run(eqr::cli::Args& args) {
   const eqr::cli::PngOption png(args);
   args.finish();
   if (!acceleration) throw eqr::cli::usage_error("missing required option --acceleration");
-  if (!centre) throw eqr::cli::usage_error("missing required option --center-fraction");
+  if (!centre && kind_name != "radial") throw eqr::cli::usage_error("missing required option --center-fraction");
   if (!(*acceleration >= 1 && std::isfinite(*acceleration)))
     throw eqr::cli::usage_error("--acceleration: expected a number >= 1, found " + std::to_string(*acceleration));
-  if (!(*centre >= 0 && *centre <= 1))
+  if (centre && !(*centre >= 0 && *centre <= 1))
     throw eqr::cli::usage_error("--center-fraction: expected a fraction in [0, 1], found " + std::to_string(*centre));
-  eqr::LineMaskKind kind{};
-  try {
-    kind = eqr::parse_line_mask_kind(kind_name);
-  } catch (const eqr::value_error& e) {
-    throw eqr::cli::usage_error(std::string("--kind: ") + e.what());
+  xt::xtensor<double, 2> mask;
+  if (eqr::is_pattern_kind(kind_name)) {
+    mask = kind_name == "radial" ? eqr::radial_pattern<double>(h, w, *acceleration, seed)
+                                 : eqr::variable_density_2d_pattern<double>(h, w, *acceleration, *centre, seed, decay);
+  } else {
+    eqr::LineMaskKind kind{};
+    try {
+      kind = eqr::parse_line_mask_kind(kind_name);
+    } catch (const eqr::value_error& e) {
+      throw eqr::cli::usage_error("--kind: expected random, equispaced, variable-density, radial or variable-density-2d, found '" +
+                                  kind_name + "'");
+    }
+    const auto columns = kind == eqr::LineMaskKind::variable_density
+                             ? eqr::variable_density_line_mask<double>(w, *acceleration, *centre, seed, decay)
+                             : eqr::line_mask<double>(kind, w, *acceleration, *centre, seed);
+    mask = eqr::expand_line_mask(columns, h);
   }
-  const auto columns = kind == eqr::LineMaskKind::variable_density
-                           ? eqr::variable_density_line_mask<double>(w, *acceleration, *centre, seed, decay)
-                           : eqr::line_mask<double>(kind, w, *acceleration, *centre, seed);
-  const xt::xtensor<double, 2> mask = eqr::expand_line_mask(columns, h);
   eqr::cli::write_real_plane(out, mask, dtype);
   png.write(mask);
-  std::size_t sampled = 0;
-  for (double v : columns) sampled += v != 0;
-  std::cerr << "mask: " << sampled << " of " << w << " columns sampled (acceleration "
-            << static_cast<double>(w) / static_cast<double>(std::max<std::size_t>(sampled, 1)) << ")\n";
+  const double sampled = xt::sum(mask)(), acceleration_found = static_cast<double>(h * w) / std::max(sampled, 1.0);
+  if (eqr::is_pattern_kind(kind_name))
+    std::cerr << "mask: " << sampled << " of " << h * w << " k-space points sampled (acceleration " << acceleration_found << ")\n";
+  else
+    std::cerr << "mask: " << sampled / static_cast<double>(h) << " of " << w << " columns sampled (acceleration "
+              << acceleration_found << ")\n";
   return 0;
 }
 
 const bool registered = eqr::cli::register_command(
-    {"mask", "Cartesian line masks for MRI (fastMRI conventions)",
-     "--kind random|equispaced|variable-density --shape HxW --acceleration R --center-fraction F [--seed S]\n"
-     "     --out m.npy\n\n"
-     "Writes an (H, W) mask of 0/1 over the columns (phase-encode lines) of centred k-space: the round(W F)\n"
-     "centre columns always, plus further columns so that the acceleration is about R.\n"
-     "  --kind K              random (fastMRI RandomMaskFunc), equispaced (EquispacedMaskFunc), or\n"
-     "                        variable-density (density falling off as (1 - |k - c|/(W/2))^decay)\n"
-     "  --decay E             variable-density exponent (default 2)\n"
+    {"mask", "MRI k-space masks: Cartesian lines (fastMRI conventions) and 2-D sampling patterns",
+     "--kind random|equispaced|variable-density|radial|variable-density-2d --shape HxW --acceleration R\n"
+     "     --center-fraction F (not for radial) [--seed S] --out m.npy\n\n"
+     "Writes an (H, W) mask of 0/1 over centred k-space. Line masks sample columns (phase-encode lines): the\n"
+     "round(W F) centre columns always, plus further columns so that the acceleration is about R. 2-D patterns\n"
+     "sample points: radial (golden-angle spokes through the centre until H W / R points; F unused) or\n"
+     "variable-density-2d (the disc of radius F min(H, W)/2 always, plus random points, density falling off as\n"
+     "(1 - r/r_max)^decay, exactly round(H W / R) in all).\n"
+     "  --kind K              random (fastMRI RandomMaskFunc), equispaced (EquispacedMaskFunc),\n"
+     "                        variable-density (density falling off as (1 - |k - c|/(W/2))^decay), radial,\n"
+     "                        variable-density-2d\n"
+     "  --decay E             variable-density(-2d) exponent (default 2)\n"
      "  --seed S              seed (default 0)\n"
      "  --dtype T             float32 (default) or float64;  --png FILE  PNG picture of the mask",
      run});

@@ -167,17 +167,17 @@ int run(eqr::cli::Args& args) {
     result = solve(ct, eqr::cli::as_batch<Real>(sinogram), s);
   } else if (problem == "mri") {
     const Batch y = read_kspace(in);
-    const std::vector<double> m = eqr::cli::read_column_mask(*mask_file, y.shape(2), y.shape(3));
+    const std::vector<double> m = eqr::cli::read_mask(*mask_file, y.shape(2), y.shape(3));
     // The data must vanish where the mask does: A's range is the masked k-space.
+    const std::size_t w = y.shape(3);
     for (std::size_t c = 0; c < 2; ++c)
       for (std::size_t i = 0; i < y.shape(2); ++i)
-        for (std::size_t j = 0; j < y.shape(3); ++j)
-          EQR_EXPECTS(m[j] != 0 || y(0, c, i, j) == 0, eqr::value_error, "'", in,
-                      "': expected zero k-space in the columns the mask leaves out, found a nonzero value at (", i,
-                      ", ", j, ")");
+        for (std::size_t j = 0; j < w; ++j)
+          EQR_EXPECTS(m[m.size() == w ? j : i * w + j] != 0 || y(0, c, i, j) == 0, eqr::value_error, "'", in,
+                      "': expected zero k-space where the mask leaves it out, found a nonzero value at (", i, ", ", j, ")");
     // ‖M F‖ = max |m_j| exactly (F is unitary), so no power method is needed.
     for (const double v : m) s.operator_norm = std::max(s.operator_norm, std::abs(v));
-    EQR_EXPECTS(s.operator_norm > 0, eqr::value_error, "'", *mask_file, "': expected a mask with at least one acquired column, found none");
+    EQR_EXPECTS(s.operator_norm > 0, eqr::value_error, "'", *mask_file, "': expected a mask with at least one acquired point, found none");
     TvProblem mri;
     mri.kind = "mri";
     mri.height = y.shape(2);
@@ -230,8 +230,8 @@ const bool registered = eqr::cli::register_command(
      "  --problem ct       y: sinogram (A, D); A = parallel-beam Radon transform of an N x N image, with\n"
      "                     --size N and the radon flags --angles A | --angles-file FILE, --detectors D,\n"
      "                     --pixel-size P, --detector-spacing S (angles and detectors default to y's shape)\n"
-     "  --problem mri      y: complex64 k-space (H, W), centred, zero off the mask; --mask m.npy (H, W) or (W,)\n"
-     "                     column mask; A = mask x orthonormal centred 2-D DFT; the output is complex (H, W)\n"
+     "  --problem mri      y: complex64 k-space (H, W), centred, zero off the mask; --mask m.npy (H, W) line\n"
+     "                     mask or 2-D sampling pattern, or (W,) column mask; A = mask x orthonormal centred 2-D DFT; the output is complex (H, W)\n"
      "  --problem denoise  y: noisy image (H, W); A = identity\n"
      "  --lambda L         TV weight (>= 0, required)\n"
      "  --iterations I     outer iterations (default 100)\n"

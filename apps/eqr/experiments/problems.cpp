@@ -89,13 +89,15 @@ void ProblemSetup::validate() const {
   }
   if (kind == "mri") {
     if (mask_kind == "given") {
-      EQR_EXPECTS(mask.size() == size, value_error, "--mask: expected a column mask of ", size, " values (the image width), found ",
-                  mask.size());
+      EQR_EXPECTS(mask.size() == size || mask.size() == size * size, value_error, "--mask: expected a column mask of ", size,
+                  " values (the image width) or a ", size, "x", size, " pattern, found ", mask.size(), " values");
       EQR_EXPECTS(std::any_of(mask.begin(), mask.end(), [](double m) { return m != 0; }), value_error,
-                  "--mask: expected at least one acquired column, found none");
+                  "--mask: expected at least one acquired point, found none");
     } else {
-      EQR_EXPECTS(mask_kind == "random" || mask_kind == "equispaced" || mask_kind == "variable-density", value_error,
-                  "--mask-kind: expected random, equispaced or variable-density, found '", mask_kind, "'");
+      EQR_EXPECTS(mask_kind == "random" || mask_kind == "equispaced" || mask_kind == "variable-density" ||
+                      is_pattern_kind(mask_kind),
+                  value_error, "--mask-kind: expected random, equispaced, variable-density, radial or variable-density-2d, found '",
+                  mask_kind, "'");
       EQR_EXPECTS(std::isfinite(acceleration) && acceleration >= 1, value_error, "--acceleration: expected >= 1, found ",
                   acceleration);
       EQR_EXPECTS(center_fraction >= 0 && center_fraction <= 1, value_error, "--center-fraction: expected 0..1, found ",
@@ -122,6 +124,9 @@ ProblemGeometry ProblemSetup::geometry() const {
   } else if (kind == "mri") {
     if (mask_kind == "given") {
       g.mask = mask;
+    } else if (is_pattern_kind(mask_kind)) {
+      const auto m = sampling_pattern<double>(parse_pattern_kind(mask_kind), size, size, acceleration, center_fraction, mask_seed);
+      g.mask.assign(m.begin(), m.end());
     } else {
       const auto m = line_mask<double>(parse_line_mask_kind(mask_kind), size, acceleration, center_fraction, mask_seed);
       g.mask.assign(m.begin(), m.end());
@@ -206,10 +211,11 @@ InverseProblem make_problem(const ProblemSetup& setup, const std::string& experi
             std::move(settings), setup};
   }
   if (setup.kind == "mri") {
-    const MaskedFourier<FB> op(n, geometry.mask);
+    const MaskedFourier<FB> op(n, n, geometry.mask);
+    const std::string shape = op.is_line_mask() ? " Cartesian column mask" : " 2-D sampling pattern";
     const std::string mask = setup.mask_kind == "given"
-                                 ? "a given Cartesian column mask"
-                                 : "a " + setup.mask_kind + " Cartesian column mask (acceleration " +
+                                 ? "a given" + shape
+                                 : "a " + setup.mask_kind + shape + " (acceleration " +
                                        io::format_fixed(setup.acceleration, 1) + ", " +
                                        io::format_fixed(100 * setup.center_fraction, 0) + "% centre, seed " +
                                        std::to_string(setup.mask_seed) + ")";

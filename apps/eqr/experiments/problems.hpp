@@ -23,6 +23,7 @@
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 #include "eqr/operators/noise.hpp"
 #include "eqr/operators/radon.hpp"
 
@@ -40,20 +41,20 @@ struct ProblemGeometry {
   ParallelBeamGeometry beam;                    ///< CT
   FbpFilter filter = FbpFilter::hann;           ///< CT: the direct reconstruction's filter
   double frequency_scaling = 1.0;               ///< CT: and its frequency scaling
-  std::vector<double> mask;                     ///< MRI: the column mask
+  std::vector<double> mask;                     ///< MRI: the column mask (n values) or 2-D pattern (n·n)
 
   /// The forward operator A on backend B.
   template <class B>
   [[nodiscard]] AnyLinearOperator<B> forward() const {
     if (kind == "ct") return Radon<B>(beam);
-    if (kind == "mri") return MaskedFourier<B>(size, mask);
+    if (kind == "mri") return MaskedFourier<B>(size, size, mask);
     return Identity<B>(size, size, 1);
   }
   /// The direct reconstruction W on backend B: FBP, the zero-filled inverse DFT (Aᵀ), or the identity.
   template <class B>
   [[nodiscard]] AnyLinearOperator<B> direct() const {
     if (kind == "ct") return FilteredBackProjection<B>(beam, filter, frequency_scaling);
-    if (kind == "mri") return adjoint(MaskedFourier<B>(size, mask));
+    if (kind == "mri") return adjoint(MaskedFourier<B>(size, size, mask));
     return Identity<B>(size, size, 1);
   }
 };
@@ -96,11 +97,11 @@ struct ProblemSetup {
   double pixel_size = 0;         ///< 0: 1/n
   double detector_spacing = 0;   ///< 0: the pixel size
   // MRI
-  std::string mask_kind = "random";  ///< random | equispaced | variable-density | given
+  std::string mask_kind = "random";  ///< random | equispaced | variable-density | radial | variable-density-2d | given
   double acceleration = 5.0;
   double center_fraction = 0.08;
   std::uint64_t mask_seed = 1234;
-  std::vector<double> mask;      ///< the column mask when mask_kind = given (n values)
+  std::vector<double> mask;      ///< the mask when mask_kind = given (n column values or an n·n pattern)
   NoiseSetup noise;              ///< the default of each kind: poisson 10⁴ photons μ = 12 | complex-gaussian 0.03 | gaussian 0.1
 
   /// The setup of a kind with that kind's default noise.

@@ -23,20 +23,20 @@
 
 namespace eqr::experiments {
 
-/// A TV problem's operator A: CT (parallel-beam Radon), MRI (column mask × centred orthonormal DFT of
+/// A TV problem's operator A: CT (parallel-beam Radon), MRI (k-space mask × centred orthonormal DFT of
 /// height × width complex images), denoising (the identity on height × width images).
 struct TvProblem {
   std::string kind;             ///< ct | mri | denoise
   ParallelBeamGeometry beam;    ///< ct
   std::size_t height = 0;       ///< mri, denoise
   std::size_t width = 0;        ///< mri, denoise
-  std::vector<double> mask;     ///< mri: one value per k-space column
+  std::vector<double> mask;     ///< mri: one value per k-space column, or height·width (a 2-D pattern)
 
   /// A on backend B.
   template <class B>
   [[nodiscard]] AnyLinearOperator<B> forward() const {
     if (kind == "ct") return Radon<B>(beam);
-    if (kind == "mri") return MaskedFourier<B>(height, mask);
+    if (kind == "mri") return MaskedFourier<B>(height, width, mask);
     return Identity<B>(height, width);
   }
 };

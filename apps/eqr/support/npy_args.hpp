@@ -122,8 +122,9 @@ inline std::uint64_t seed_option(Args& args, long fallback = 0) {
   return static_cast<std::uint64_t>(s);
 }
 
-/// Reads a column mask: W values (1-d), or an (H, W) mask whose rows are all equal (as `eqr mask` writes).
-inline std::vector<double> read_column_mask(const std::string& file, std::size_t h, std::size_t w) {
+/// Reads a k-space mask for MaskedFourier: W values — a 1-d column mask, or an (H, W) mask whose rows are all
+/// equal (a line mask as `eqr mask` writes it) — or H·W values, an (H, W) 2-D sampling pattern.
+inline std::vector<double> read_mask(const std::string& file, std::size_t h, std::size_t w) {
   const io::NpyArray a = io::read_npy(file);
   EQR_EXPECTS(!a.is_complex(), value_error, "'", file, "': expected a real mask, found dtype ",
               io::dtype_name(a.dtype()));
@@ -138,10 +139,10 @@ inline std::vector<double> read_column_mask(const std::string& file, std::size_t
     EQR_EXPECTS(mh == h && mw == w, shape_error, "'", file, "': expected a mask of shape (", h, ", ", w,
                 ") like the k-space, found (", mh, ", ", mw, ")");
     for (std::size_t j = 0; j < w; ++j) mask[j] = v.data()[j];
-    for (std::size_t i = 1; i < h; ++i)
-      for (std::size_t j = 0; j < w; ++j)
-        EQR_EXPECTS(v.data()[i * w + j] == v.data()[j], value_error, "'", file,
-                    "': expected a Cartesian line mask (every row equal), found row ", i, " differing at column ", j);
+    bool rows_equal = true;
+    for (std::size_t i = 1; i < h && rows_equal; ++i)
+      for (std::size_t j = 0; j < w && rows_equal; ++j) rows_equal = v.data()[i * w + j] == v.data()[j];
+    if (!rows_equal) mask.assign(v.begin(), v.end());  // a 2-D sampling pattern: H·W values
   }
   for (const double m : mask)
     EQR_EXPECTS(std::isfinite(m), value_error, "'", file, "': expected finite mask values, found ", m);

@@ -76,7 +76,7 @@ class ProblemArgs {
     s.detector_spacing = beam_.detector_spacing.value_or(0.0);
     if (mask_) {
       s.mask_kind = "given";
-      s.mask = read_column_mask(*mask_, n, n);
+      s.mask = read_mask(*mask_, n, n);
     }
     if (mask_kind_) s.mask_kind = *mask_kind_;
     if (acceleration_) s.acceleration = *acceleration_;

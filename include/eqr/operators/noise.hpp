@@ -76,24 +76,26 @@ xt::xtensor<T, R> gaussian_noise(const xt::xtensor<T, R>& x, double sigma, std::
 
 /// Adds complex white Gaussian noise to k-space data (N, 2, H, W): the real and the imaginary part of every
 /// acquired entry each get independent N(0, σ²) noise (as the authors' simulate_kspace), so E|ε|² = 2σ².
-/// With a column mask (W values), entries of columns whose mask value is 0 stay exactly zero (not acquired).
+/// With a mask — a column mask (W values) or a 2-D pattern (H·W values, as MaskedFourier takes) — entries whose
+/// mask value is 0 stay exactly zero (not acquired).
 template <Real T, HostArray Mask = std::vector<double>>
 xt::xtensor<T, 4> complex_gaussian_noise(const xt::xtensor<T, 4>& kspace, double sigma, std::uint64_t seed,
-                                         const Mask* column_mask = nullptr) {
+                                         const Mask* mask = nullptr) {
   EQR_EXPECTS(kspace.shape()[1] == 2, shape_error, "complex Gaussian noise: expected k-space (N, 2, H, W), found ",
               extents_string(kspace.shape()));
-  EQR_EXPECTS(column_mask == nullptr || column_mask->size() == kspace.shape()[3], shape_error,
-              "complex Gaussian noise: expected a column mask of ", kspace.shape()[3], " values, found ",
-              column_mask ? column_mask->size() : 0);
+  const std::size_t W = kspace.shape()[3], plane = kspace.shape()[2] * W;
+  EQR_EXPECTS(mask == nullptr || mask->size() == W || mask->size() == plane, shape_error,
+              "complex Gaussian noise: expected a mask of ", W, " column values or ", plane, " values, found ",
+              mask ? mask->size() : 0);
   EQR_EXPECTS(std::isfinite(sigma) && sigma >= 0.0, value_error,
               "complex Gaussian noise: expected a standard deviation ≥ 0, found ", sigma);
   Random rng(seed);
   xt::xtensor<T, 4> y = kspace;
-  const std::size_t W = kspace.shape()[3];
+  const std::size_t period = mask != nullptr ? mask->size() : 1;  // W: the column of entry i; H·W: its plane entry
   T* p = y.data();
   for (std::size_t i = 0; i < y.size(); ++i) {
     const double e = sigma * rng.normal();  // drawn for every entry: the stream does not depend on the mask
-    const T m = column_mask ? static_cast<T>(column_mask->data()[i % W]) : T(1);
+    const T m = mask ? static_cast<T>(mask->data()[i % period]) : T(1);
     p[i] = m == T(0) ? T(0) : static_cast<T>(static_cast<double>(p[i]) + e);
   }
   return y;

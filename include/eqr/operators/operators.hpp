@@ -25,6 +25,7 @@
 #include "eqr/operators/image_operators.hpp"
 #include "eqr/operators/masked_fourier.hpp"
 #include "eqr/operators/masks.hpp"
+#include "eqr/operators/sampling_patterns.hpp"
 #include "eqr/operators/noise.hpp"
 #include "eqr/operators/parallel_beam.hpp"
 #include "eqr/operators/radon.hpp"
