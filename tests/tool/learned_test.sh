@@ -131,11 +131,19 @@ check "results.json records the data directory and its image size" \
 check "the report names the images and the resampled test sets, and the command has --data" \
   bash -c 'grep -q "16×16 images of exp_data" exp_on_data/index.md && grep -q "one resampling path" exp_on_data/index.md &&
            grep -q -- "--data exp_data" exp_on_data/index.md'
+expect_ok "rotation-denoise on the directory's first training image (2 steps)" \
+  "$EQR" experiment rotation-denoise --quick --data exp_data --steps 2 --out rot_on_data
+check "the report names the image and the command has --data" \
+  bash -c 'grep -q "image 0 of exp_data/train_gt.npy (16×16)" rot_on_data/index.md && grep -q -- "--data exp_data" rot_on_data/index.md'
+check "the C4-equivariant denoiser scores the same on the image turned by 90° (exact rotation, drop 0.00 dB)" \
+  grep -Eq "Equivariant model loses .* \(drop -?0\.00 dB\)" rot_on_data/index.md
+expect_error "rotation-denoise --data: a --size other than the images' is refused" "--size: expected 16 \(the images of 'exp_data'\)" \
+  "$EQR" experiment rotation-denoise --quick --data exp_data --size 32 --steps 2 --out bad_exp
 expect_error "experiment --data: more training images asked than the directory has" \
   "expected at least 4 images in train_gt.npy for this schedule, found 2" \
   "$EQR" experiment train-size-mri --quick --data exp_data --train-sizes 4 --steps 2 --iterations 1 --out bad_exp
 expect_error "experiment --data: only the train-size experiments take it" \
-  "--data applies to train-size-ct and train-size-mri, found 'group-order'" \
+  "--data applies to train-size-ct, train-size-mri and rotation-denoise, found 'group-order'" \
   "$EQR" experiment group-order --quick --data exp_data --out bad_exp
 expect_error "experiment --data and --phantoms together are refused" "give either --data DIR or --phantoms KIND" \
   "$EQR" experiment train-size-ct --data exp_data --phantoms oriented --out bad_exp

@@ -204,7 +204,8 @@ TEST_CASE("CT post-log Poisson noise: mean and variance by the delta method, and
 }
 
 TEST_CASE("radial pattern: golden-angle spokes through the centre, acceleration at most R and close to it") {
-  for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{64, 64}, {48, 40}, {33, 31}}) {
+  for (const auto& shape : {std::pair<std::size_t, std::size_t>{64, 64}, {48, 40}, {33, 31}}) {
+    const std::size_t h = shape.first, w = shape.second;
     for (const double r : {2.0, 4.0, 8.0}) {
       CAPTURE(h);
       CAPTURE(r);

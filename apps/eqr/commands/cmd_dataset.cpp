@@ -216,11 +216,7 @@ int run(eqr::cli::Args& args) {
   bool sizes_differ = false;
   for (const auto& stack : stacks) {
     // HDF5 stacks hold the selected slices only (from stack.first); the others hold the whole volume.
-    const std::size_t count = stack.total;
-    const auto first = static_cast<std::size_t>(range.first.value_or(0));
-    const std::size_t last = std::min(count, static_cast<std::size_t>(range.last.value_or(static_cast<long>(count))));
-    EQR_EXPECTS(first < last, eqr::value_error, "--slices: expected a range inside the ", count, " slices of '", stack.source,
-                "', found ", first, ":", range.last.value_or(static_cast<long>(count)));
+    const auto [first, last] = eqr::cli::detail::slice_block(range.first, range.last, stack.total, stack.source);
     const auto selected = xt::view(stack.slices, xt::range(first - stack.first, last - stack.first), xt::all(), xt::all());
     for (const double v : selected)
       EQR_EXPECTS(std::isfinite(v), eqr::value_error, "'", stack.source, "': expected finite values, found ", v);

@@ -76,8 +76,9 @@ int run(eqr::cli::Args& args) {
                                   std::to_string(s) + " after " + std::to_string(previous));
     previous = s;
   }
-  if (e.data && *name != "train-size-ct" && *name != "train-size-mri")
-    throw eqr::cli::usage_error("experiment: --data applies to train-size-ct and train-size-mri, found '" + *name + "'");
+  if (e.data && *name != "train-size-ct" && *name != "train-size-mri" && *name != "rotation-denoise")
+    throw eqr::cli::usage_error("experiment: --data applies to train-size-ct, train-size-mri and rotation-denoise, found '" +
+                                *name + "'");
   if (e.data && e.phantoms) throw eqr::cli::usage_error("experiment: give either --data DIR or --phantoms KIND, not both");
   const eqr::cpu::ThreadLimit limit(threads);
   return it->second.run(e);
@@ -102,7 +103,8 @@ const bool registered = eqr::cli::register_command(
      "or shepp-logan (perturbed modified Shepp-Logan).\n"
      "--data DIR: train-size-ct and train-size-mri on the images of a data directory (`eqr dataset`; the first\n"
      "images of DIR/train_gt.npy, val_gt.npy, test_gt.npy), measurements simulated; the test images go through one\n"
-     "resampling path, rotated by random angles and by 0 as the upright control (DESIGN.md §4).\n"
+     "resampling path, rotated by random angles and by 0 as the upright control (DESIGN.md §4); rotation-denoise\n"
+     "on the first image of DIR/train_gt.npy (its size), tested upright and rotated by 90° (exact).\n"
      "--init sets where the learned methods of train-size-ct and train-size-mri start: zero (u0 = 0, the paper's\n"
      "Algorithm 2) or direct (u0 = the direct reconstruction: FBP with the filter chosen on the validation images,\n"
      "or zero-filling). Every train-size model keeps the parameters of its lowest validation loss.\n"

@@ -1,6 +1,7 @@
 // `eqr experiment rotation-denoise` (the paper's Figure 1): ordinary and C4-equivariant denoisers trained on
 // ONE (noisy, clean) pair of an image with mostly horizontal structure, tested on that pair and on the same
-// pair rotated by 90° (DESIGN.md §4 protocol), plus fresh-noise versions of both orientations.
+// pair rotated by 90° (DESIGN.md §4 protocol), plus fresh-noise versions of both orientations. The image is an
+// oriented phantom, or with --data DIR the first image of DIR/train_gt.npy (a user's real anatomy).
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "eqr/groups/image_action.hpp"
 #include "eqr/groups/groups.hpp"
 #include "eqr/io/report.hpp"
+#include "eqr/io/npy.hpp"
 #include "eqr/io/report_panel.hpp"
 #include "eqr/operators/noise.hpp"
 
@@ -30,13 +32,39 @@ double rot90_error(const Net& net, const Tensor& x) {
   return std::sqrt(FB::squared_norm(FB::subtract(a, b)) / FB::squared_norm(a));
 }
 
-/// The experiment at n×n with `fields` regular C4 fields (width 4·fields) in both denoisers.
-int run_variant(const ExperimentArgs& args, std::size_t n, long steps, double lr, double sigma, int fields) {
+/// The single training image: image 0 of DIR/train_gt.npy with --data (its own size; --size must agree), else an
+/// n×n oriented phantom (wide horizontal body, inner ellipses within ±11° of it).
+xt::xtensor<double, 2> training_image(const ExperimentArgs& args, std::size_t n, std::uint64_t seed) {
+  if (!args.data) return eqr::data::phantom<double>(eqr::data::PhantomKind::oriented, n, 7 + seed);
+  const std::filesystem::path file = *args.data / "train_gt.npy";
+  const eqr::io::NpyArray gt = eqr::io::read_npy(file);
+  EQR_EXPECTS(gt.ndim() == 3 && gt.shape()[0] >= 1 && gt.shape()[1] == gt.shape()[2] && gt.shape()[1] >= 8 && !gt.is_complex(),
+              eqr::shape_error, "'", file.string(), "': expected real square images (N, n, n) with N >= 1 and n >= 8, found ",
+              eqr::io::detail::shape_string(gt.shape()), " (", eqr::io::dtype_name(gt.dtype()), ")");
+  const std::size_t size = gt.shape()[1];
+  EQR_EXPECTS(!args.size || static_cast<std::size_t>(*args.size) == size, eqr::value_error, "--size: expected ", size,
+              " (the images of '", args.data->string(), "') or no --size, found ", *args.size);
+  const auto all = gt.as<double>();
+  xt::xtensor<double, 2> image = xt::xtensor<double, 2>::from_shape({size, size});
+  std::copy(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(size * size), image.begin());
+  for (const double v : image)
+    EQR_EXPECTS(std::isfinite(v), eqr::value_error, "'", file.string(), "': expected finite values, found ", v);
+  return image;
+}
+
+/// The experiment at n×n (the data's size with --data) with `fields` regular C4 fields (width 4·fields) in both
+/// denoisers.
+int run_variant(const ExperimentArgs& args, std::size_t default_n, long steps, double lr, double sigma, int fields) {
   const auto start = std::chrono::steady_clock::now();
-  std::filesystem::create_directories(args.out);
   const std::uint64_t seed = static_cast<std::uint64_t>(args.seed);
-  // The single training image: an oriented phantom (wide horizontal body, inner ellipses within ±11° of it).
-  const Tensor clean = batch_of(eqr::data::phantom<double>(eqr::data::PhantomKind::oriented, n, 7 + seed));
+  const Tensor clean = batch_of(training_image(args, args.size ? static_cast<std::size_t>(*args.size) : default_n, seed));
+  const std::size_t n = clean.shape()[3];
+  const std::string image_text = args.data ? "image 0 of " + (*args.data / "train_gt.npy").string() + " (" + std::to_string(n) +
+                                                 "×" + std::to_string(n) + ")"
+                                           : "an " + std::to_string(n) + "×" + std::to_string(n) +
+                                                 " oriented phantom (a wide horizontal body with inner ellipses mostly "
+                                                 "aligned to it)";
+  std::filesystem::create_directories(args.out);
   const Tensor noisy = eqr::gaussian_noise(clean, sigma, 1000 + seed);
   const Tensor fresh = eqr::gaussian_noise(clean, sigma, 2000 + seed);
   const eqr::nn::PairList<FB> train{{{noisy, clean}}};
@@ -134,9 +162,7 @@ int run_variant(const ExperimentArgs& args, std::size_t n, long steps, double lr
   md.heading("Rotation denoising (the paper's Figure 1)", 1)
       .paragraph("An ordinary CNN and a C4-equivariant CNN (the paper's prox architecture K_project ∘ (id + φ∘K_intermediate) "
                  "∘ φ ∘ K_lift, 3×3, replicate padding, width " + std::to_string(width) + ", C4: " +
-                 std::to_string(fields) + " regular fields) are trained to denoise ONE pair: an " + std::to_string(n) + "×" +
-                 std::to_string(n) + " oriented phantom (a wide horizontal body with inner ellipses mostly aligned "
-                 "to it) with Gaussian noise σ = " + eqr::io::format_fixed(sigma, 2) + ". They are tested on that "
+                 std::to_string(fields) + " regular fields) are trained to denoise ONE pair: " + image_text + " with Gaussian noise σ = " + eqr::io::format_fixed(sigma, 2) + ". They are tested on that "
                  "pair (upright) and on the same pair rotated by 90° (rotated), and on both orientations with fresh "
                  "noise (a model that memorised the training noise loses on fresh noise in *both* orientations — "
                  "overfitting, not a rotation effect).")
@@ -162,7 +188,8 @@ int run_variant(const ExperimentArgs& args, std::size_t n, long steps, double lr
                  std::to_string(steps) + " steps per model (a single training pair needs a larger learning rate than "
                  "the paper's 1e-4 to be fitted within the step budget). Run time " +
                  eqr::io::format_fixed(seconds, 0) + " s. All numbers are in results.json (means) and per_image.json.")
-      .code(std::string("eqr experiment rotation-denoise --out ") + args.out.string() + (args.quick ? " --quick" : ""));
+      .code(std::string("eqr experiment rotation-denoise --out ") + args.out.string() + (args.quick ? " --quick" : "") +
+            (args.data ? " --data " + args.data->string() : ""));
   md.save(args.out / "index.md");
   std::cout << "rotation-denoise: ordinary " << eqr::io::format_fixed(ord_up, 2) << " -> " << eqr::io::format_fixed(ord_rot, 2)
             << " dB, equivariant " << eqr::io::format_fixed(eq_up, 2) << " -> " << eqr::io::format_fixed(eq_rot, 2)

@@ -143,7 +143,6 @@ inline xt::xtensor<double, 3> slices_along(const io::NpyArray& a, std::size_t ax
   return out;
 }
 
-#ifdef EQR_HAVE_HDF5
 /// The block [first, last) of a volume of `total` slices that --slices A:B selects, checked.
 inline std::pair<std::size_t, std::size_t> slice_block(std::optional<long> a, std::optional<long> b, std::size_t total,
                                                        const std::string& source) {
@@ -154,6 +153,7 @@ inline std::pair<std::size_t, std::size_t> slice_block(std::optional<long> a, st
   return {first, last};
 }
 
+#ifdef EQR_HAVE_HDF5
 /// The centre crop (h, w) of the planes (S, H, W) of a complex stack; the whole plane along an axis shorter than asked.
 inline xt::xtensor<std::complex<double>, 3> centre_crop(const xt::xtensor<std::complex<double>, 3>& z, std::size_t h, std::size_t w) {
   const std::size_t s = z.shape(0), hh = std::min(h, z.shape(1)), ww = std::min(w, z.shape(2));
