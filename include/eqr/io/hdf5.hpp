@@ -203,10 +203,12 @@ class Hdf5File {
     return names;
   }
 
-  /// Whether the root group has a dataset `dataset`.
+  /// Whether the root group has a dataset `dataset` (a link of that name that opens as a dataset).
   [[nodiscard]] bool has_dataset(const std::string& dataset) const {
-    const auto names = dataset_names();
-    return std::find(names.begin(), names.end(), dataset) != names.end();
+    const detail::Hdf5Quiet quiet;
+    if (dataset.empty() || dataset.find('/') != std::string::npos || H5Lexists(file_.get(), dataset.c_str(), H5P_DEFAULT) <= 0)
+      return false;
+    return detail::Hdf5Handle(H5Dopen2(file_.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose).valid();
   }
 
   /// The shape of dataset `dataset` (empty for a scalar).
