@@ -8,10 +8,12 @@
 # is refused with a clear message and no directory.
 # Usage: dataset_test.sh /path/to/eqr     (registered with CTest by tests/CMakeLists.txt)
 set -u
+# The fixtures' directory, resolved before start_tool_test changes into its scratch directory.
+DATA="$(cd "$(dirname "${BASH_SOURCE[0]}")/../data" && pwd)"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/assertions.bash"
 start_tool_test dataset_test "$@"
 export EQR_NUM_THREADS=2
-FIXTURES="$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/npy" && pwd)"
+FIXTURES="$DATA/npy"
 
 # npy_data FILE: the raw element bytes of a .npy file (format 1.0) on stdout.
 npy_data() { perl -e 'local $/; $_ = <STDIN>; my $n = unpack("v", substr($_, 8, 2)); print substr($_, 10 + $n)' <"$1"; }
@@ -75,7 +77,7 @@ if "$EQR" info --json | grep -q '"nifti"'; then
 fi
 
 if "$EQR" info --json | grep -q '"fastmri"'; then
-  H5="$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/hdf5" && pwd)"
+  H5="$DATA/hdf5"
   # json_field FILE KEY: the string value of "KEY" in a one-line JSON object.
   json_field() { sed -n "s/.*\"$2\": \"\([^\"]*\)\".*/\1/p" "$1"; }
   # nmse_below REF IN LIMIT: eqr compare's NMSE of IN against REF is below LIMIT.
